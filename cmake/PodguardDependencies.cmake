@@ -1,0 +1,53 @@
+# Dependencies come from Debian packages only (scripts/install-deps.sh installs them).
+# Static builds: spdlog and fmt are used header-only (Debian ships them as shared libraries only),
+# OpenSSL and libpq from their .a archives; libpq's GSSAPI and LDAP references are satisfied by
+# common/static_link/, which fails those code paths cleanly (see docs/design/static-build.md).
+
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)          # Asio and Beast are header-only
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+if(PODGUARD_STATIC)
+  set(OPENSSL_USE_STATIC_LIBS TRUE)
+endif()
+find_package(OpenSSL REQUIRED)
+
+add_library(podguard_third_party INTERFACE)
+add_library(podguard::third_party ALIAS podguard_third_party)
+target_compile_definitions(podguard_third_party INTERFACE
+  SPDLOG_HEADER_ONLY FMT_HEADER_ONLY SPDLOG_FMT_EXTERNAL
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+target_include_directories(podguard_third_party SYSTEM INTERFACE ${Boost_INCLUDE_DIRS})
+target_link_libraries(podguard_third_party INTERFACE CLI11::CLI11 Threads::Threads)
+
+# libpq
+execute_process(COMMAND pg_config --includedir OUTPUT_VARIABLE PG_INCLUDEDIR OUTPUT_STRIP_TRAILING_WHITESPACE)
+execute_process(COMMAND pg_config --pkglibdir OUTPUT_VARIABLE PG_PKGLIBDIR OUTPUT_STRIP_TRAILING_WHITESPACE)
+add_library(podguard_libpq INTERFACE)
+add_library(podguard::libpq ALIAS podguard_libpq)
+target_include_directories(podguard_libpq SYSTEM INTERFACE ${PG_INCLUDEDIR})
+if(PODGUARD_STATIC)
+  find_library(PQ_STATIC NAMES libpq.a REQUIRED)
+  find_library(PGCOMMON_STATIC NAMES libpgcommon.a HINTS ${PG_PKGLIBDIR} /usr/lib/postgresql/15/lib REQUIRED)
+  find_library(PGPORT_STATIC NAMES libpgport.a HINTS ${PG_PKGLIBDIR} /usr/lib/postgresql/15/lib REQUIRED)
+  find_library(Z_STATIC NAMES libz.a REQUIRED)
+  target_link_libraries(podguard_libpq INTERFACE
+    ${PQ_STATIC} ${PGCOMMON_STATIC} ${PGPORT_STATIC} OpenSSL::SSL OpenSSL::Crypto ${Z_STATIC} ${CMAKE_DL_LIBS})
+else()
+  pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+  target_link_libraries(podguard_libpq INTERFACE PkgConfig::LIBPQ)
+endif()
+
+if(PODGUARD_BUILD_TESTS)
+  find_package(doctest REQUIRED)
+  include(doctest)
+endif()
+
+# Every executable we ship goes through this so that static linking is applied in one place.
+function(podguard_executable target)
+  if(PODGUARD_STATIC)
+    target_link_options(${target} PRIVATE -static -Wl,--gc-sections)
+    target_link_libraries(${target} PRIVATE podguard::static_link)
+  endif()
+endfunction()

@@ -1,0 +1,210 @@
+#include "common/pg_probe.hpp"
+
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <future>
+#include <optional>
+#include <memory>
+#include <thread>
+
+#include "common/ascii.hpp"
+#include "common/redact.hpp"
+
+namespace podguard {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+using Conn = std::unique_ptr<PGconn, ConnCloser>;
+
+std::string one_line(std::string text) {
+  for (auto& c : text)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  auto trimmed = ascii::trim(text);
+  return std::string(trimmed);
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+
+// Waits for the socket; false when the deadline passed first.
+bool wait_socket(int fd, bool for_write, Clock::time_point deadline) {
+  pollfd p{fd, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+  for (;;) {
+    int left = remaining_ms(deadline);
+    if (left == 0) return false;
+    int r = ::poll(&p, 1, left);
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return true;  // let libpq report the socket error
+  }
+}
+
+// getaddrinfo cannot be interrupted, and a black-holed resolver would hold it for many seconds, so it
+// runs on a detached thread and we stop waiting at the deadline. Returns numeric addresses, "" on
+// failure (reason set), nothing when the host is numeric or a Unix socket (libpq handles those).
+struct Resolved {
+  std::vector<std::string> addresses;
+  FailureReason reason = FailureReason::none;
+};
+
+Resolved resolve(const std::string& host, Clock::time_point deadline) {
+  auto promise = std::make_shared<std::promise<std::vector<std::string>>>();
+  auto future = promise->get_future();
+  std::thread([host, promise] {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* list = nullptr;
+    std::vector<std::string> out;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &list) == 0) {
+      for (auto* ai = list; ai; ai = ai->ai_next) {
+        char buf[NI_MAXHOST];
+        if (::getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) == 0 &&
+            std::find(out.begin(), out.end(), buf) == out.end())
+          out.emplace_back(buf);
+      }
+      ::freeaddrinfo(list);
+    }
+    promise->set_value(std::move(out));
+  }).detach();
+  Resolved r;
+  if (future.wait_until(deadline) != std::future_status::ready) {
+    r.reason = FailureReason::timeout;
+    return r;
+  }
+  r.addresses = future.get();
+  if (r.addresses.empty()) r.reason = FailureReason::dns;
+  return r;
+}
+
+bool numeric_or_socket(const std::string& host) {
+  if (host.empty() || host.front() == '/') return true;
+  in6_addr a6{};
+  in_addr a4{};
+  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+}
+
+// Resolves every host ourselves and passes hostaddr= to libpq, keeping host= for TLS SNI and
+// certificate checks. A name with several addresses becomes several host entries, as libpq would try.
+std::optional<ProbeOutcome> pre_resolve(LibpqParams& params, Clock::time_point deadline) {
+  const auto* hosts_value = params.get("host");
+  if (!hosts_value || params.get("hostaddr")) return std::nullopt;
+  auto hosts = ascii::split(*hosts_value, ',');
+  std::vector<std::string_view> ports;
+  if (const auto* p = params.get("port")) ports = ascii::split(*p, ',');
+  std::vector<std::string> out_hosts, out_addrs, out_ports;
+  bool any_named = false;
+  FailureReason last_failure = FailureReason::dns;
+  std::string failed_host;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    std::string host(hosts[i]);
+    std::string port = ports.empty() ? "5432" : std::string(ports.size() == 1 ? ports[0] : ports[i]);
+    if (numeric_or_socket(host)) {
+      out_hosts.push_back(host), out_addrs.push_back(host.front() == '/' ? "" : host), out_ports.push_back(port);
+      continue;
+    }
+    any_named = true;
+    auto r = resolve(host, deadline);
+    if (r.reason != FailureReason::none) {
+      last_failure = r.reason;
+      failed_host = host;
+      continue;
+    }
+    for (auto& a : r.addresses) out_hosts.push_back(host), out_addrs.push_back(a), out_ports.push_back(port);
+  }
+  if (!any_named) return std::nullopt;
+  if (out_hosts.empty()) {
+    ProbeOutcome o;
+    o.reason = last_failure;
+    o.detail = last_failure == FailureReason::timeout ? "name resolution timed out" : "could not resolve the host name";
+    return o;
+  }
+  params.set("host", ascii::join(out_hosts, ","));
+  params.set("hostaddr", ascii::join(out_addrs, ","));
+  params.set("port", ascii::join(out_ports, ","));
+  return std::nullopt;
+}
+
+ProbeOutcome fail(PGconn* conn, const ProbeRequest& req, std::string fallback, FailureReason forced = FailureReason::none) {
+  ProbeOutcome o;
+  std::string message = conn ? PQerrorMessage(conn) : "";
+  if (message.empty()) message = std::move(fallback);
+  o.detail = scrub(one_line(message), req.secrets);
+  o.reason = forced != FailureReason::none ? forced : classify_failure(message);
+  return o;
+}
+
+}  // namespace
+
+ProbeOutcome probe_database(const ProbeRequest& request) {
+  auto start = Clock::now();
+  auto deadline = start + request.timeout;
+  auto finish = [&](ProbeOutcome o) {
+    o.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+    return o;
+  };
+
+  LibpqParams params = request.params;
+  if (auto failed = pre_resolve(params, deadline)) return finish(*failed);
+
+  std::vector<const char*> keys, values;
+  for (std::size_t i = 0; i < params.keys.size(); ++i) {
+    keys.push_back(params.keys[i].c_str());
+    values.push_back(params.values[i].c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+
+  Conn conn(PQconnectStartParams(keys.data(), values.data(), 0));
+  if (!conn) return finish(fail(nullptr, request, "out of memory", FailureReason::server_error));
+  if (PQstatus(conn.get()) == CONNECTION_BAD) return finish(fail(conn.get(), request, "invalid connection parameters"));
+
+  for (PostgresPollingStatusType st = PGRES_POLLING_WRITING;;) {
+    if (st == PGRES_POLLING_OK) break;
+    if (st == PGRES_POLLING_FAILED) return finish(fail(conn.get(), request, "connection failed"));
+    if (!wait_socket(PQsocket(conn.get()), st == PGRES_POLLING_WRITING, deadline))
+      return finish(fail(nullptr, request, "timeout expired while connecting", FailureReason::timeout));
+    st = PQconnectPoll(conn.get());
+  }
+
+  ProbeOutcome ok;
+  ok.server_version = PQserverVersion(conn.get());
+  ok.tls = PQsslInUse(conn.get()) != 0;
+  if (!request.run_query) return finish(ok);
+
+  if (!PQsendQuery(conn.get(), "SELECT 1")) return finish(fail(conn.get(), request, "could not send the query"));
+  while (PQflush(conn.get()) == 1)
+    if (!wait_socket(PQsocket(conn.get()), true, deadline))
+      return finish(fail(nullptr, request, "timeout expired while sending the query", FailureReason::timeout));
+  bool result_ok = false;
+  std::string query_error;
+  for (;;) {
+    while (PQisBusy(conn.get())) {
+      if (!wait_socket(PQsocket(conn.get()), false, deadline))
+        return finish(fail(nullptr, request, "timeout expired waiting for the query result", FailureReason::timeout));
+      if (!PQconsumeInput(conn.get())) return finish(fail(conn.get(), request, "lost the connection during the query"));
+    }
+    PGresult* res = PQgetResult(conn.get());
+    if (!res) break;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) result_ok = true;
+    else query_error = PQresultErrorMessage(res);
+    PQclear(res);
+  }
+  if (!result_ok) return finish(fail(nullptr, request, query_error.empty() ? "SELECT 1 failed" : query_error, FailureReason::server_error));
+  return finish(ok);
+}
+
+}  // namespace podguard
