@@ -335,7 +335,7 @@ ParsedConnInfo parse_url(std::string_view text, std::size_t scheme_end) {
   if (at_count == 0 && authority_end != std::string_view::npos && misplaced_at_sign(rest, authority_end, out))
     return result;
   if (at_count > 1)
-    add_error(out, rule("password-at-sign"), "the user info contains more than one '@'; drivers disagree on where the host starts",
+    add_error(out, rule("password-at-sign"), "the user info contains more than one '@'; drivers split at the first one and read the rest of the password as the host",
               "percent-encode '@' in the password as %40");
   std::string_view hostlist = authority;
   if (at_count > 0) {

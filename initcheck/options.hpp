@@ -1,0 +1,24 @@
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/log.hpp"
+#include "initcheck/kind.hpp"
+
+namespace podguard::initcheck {
+
+// Everything initcheck is told, bound by cli.cpp. A default-constructed Options checks nothing.
+struct Options {
+  std::vector<Requirement> requirements;  // --require (at least one)
+  std::optional<std::string> env_file;    // --env-file: check this file instead of the process environment
+  bool strict = false;                    // --strict: warnings fail the check too
+  bool connect = false;                   // --connect: also connect to every postgres-url
+  std::chrono::milliseconds connect_timeout{5000};
+  std::string termination_log = "/dev/termination-log";
+  bool termination_log_explicit = false;  // the default path is written only if it exists
+  log::Format log_format = log::Format::text;
+};
+
+}  // namespace podguard::initcheck
