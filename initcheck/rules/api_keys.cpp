@@ -18,9 +18,13 @@ bool starts_with_anthropic_shape(std::string_view decoded) { return decoded.star
 
 // Strips a pasted "Bearer " or "x-api-key: " prefix, reporting it.
 std::string_view strip_header_prefix(std::string_view v, Findings& out) {
-  for (std::string_view prefix : {"bearer ", "authorization: bearer ", "x-api-key: ", "x-api-key:"}) {
+  struct Prefix {
+    std::string_view text, shown;
+  };
+  for (auto [prefix, shown] : {Prefix{"authorization: bearer ", "Authorization: Bearer"}, Prefix{"bearer ", "Bearer"},
+                               Prefix{"x-api-key: ", "x-api-key:"}, Prefix{"x-api-key:", "x-api-key:"}}) {
     if (ascii::istarts_with(v, prefix)) {
-      add_error(out, "api-key.header-prefix", "starts with an HTTP header prefix ('" + std::string(ascii::trim(prefix)) + "')",
+      add_error(out, "api-key.header-prefix", "starts with an HTTP header prefix ('" + std::string(shown) + "')",
                 "store only the key; the SDK adds the header itself");
       return ascii::trim(v.substr(prefix.size()));
     }

@@ -102,10 +102,11 @@ void check_tls(const ConnInfo& info, Findings& out) {
     if (info.dialect == ParamDialect::pg8000)
       add_warning(out, "postgres-url.neon-tls", "pg8000 uses TLS only when connect_args has an ssl_context, and Neon refuses plain connections",
                   "pass connect_args={'ssl_context': ssl.create_default_context()}");
-    else if (!mode)
-      add_warning(out, "postgres-url.neon-sslmode", "a Neon host without " + key + "=: the default (prefer) encrypts but verifies nothing",
-                  "add " + key + "=require as in Neon's connection string, or verify-full with a root certificate");
-    else if (*mode == "disable")
+    else if (!mode) {
+      if (!info.param("sslmode"))  // asyncpg with sslmode= is already an error whose hint says ssl=
+        add_warning(out, "postgres-url.neon-sslmode", "a Neon host without " + key + "=: the default (prefer) encrypts but verifies nothing",
+                    "add " + key + "=require as in Neon's connection string, or verify-full with a root certificate");
+    } else if (*mode == "disable")
       add_error(out, "postgres-url.neon-tls", "Neon refuses connections without TLS, and this URL disables it",
                 "use " + key + "=require");
     else if (*mode == "allow")

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Every podguard test, from a fresh Debian bookworm machine: installs what it needs, then
+#   1. the static release build (what the images ship): unit tests and integration tests against a
+#      real PostgreSQL, real processes and an empty root;
+#   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. each libFuzzer target for a bounded time (PODGUARD_FUZZ_SECONDS, default 60).
+# Ends with one line "total: N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+passed=0
+failed=0
+jobs=$(nproc)
+
+# run_ctest PRESET: configure, build, test; adds the counts from CTest's summary line.
+run_ctest() {
+  local preset=$1 log
+  log=$(mktemp)
+  echo "=== $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs" >"$log.build" 2>&1 || { cat "$log.build"; echo "build failed: $preset"; exit 1; }
+  echo "=== $preset: test"
+  set +e
+  ctest --preset "$preset" -j "$jobs" 2>&1 | tee "$log"
+  set -e
+  local total fails
+  total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -1)
+  fails=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+  if [[ -z $total ]]; then echo "no CTest summary for $preset"; failed=$((failed + 1)); return; fi
+  passed=$((passed + total - fails))
+  failed=$((failed + fails))
+}
+
+run_ctest static
+run_ctest asan
+
+echo "=== fuzz: libFuzzer targets, ${PODGUARD_FUZZ_SECONDS:-60} s each"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs" >/tmp/podguard-fuzz-build.log 2>&1 || { cat /tmp/podguard-fuzz-build.log; exit 1; }
+for target in build/fuzz/tests/fuzz/*_fuzz; do
+  name=$(basename "$target" _fuzz)
+  corpus=$(mktemp -d)
+  cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true
+  if (cd "$corpus" && "$OLDPWD/$target" -max_total_time="${PODGUARD_FUZZ_SECONDS:-60}" -timeout=10 "$corpus" >"$corpus.log" 2>&1); then
+    echo "ok   - fuzz $name: $(grep -o 'Done [0-9]* runs' "$corpus.log")"
+    passed=$((passed + 1))
+  else
+    tail -40 "$corpus.log"
+    echo "FAIL - fuzz $name (crash input saved in $corpus)"
+    failed=$((failed + 1))
+  fi
+done
+
+echo "total: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
