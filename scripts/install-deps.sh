@@ -14,6 +14,8 @@ packages=(
   # tests: a real PostgreSQL server, openssl for TLS certificates, real Python drivers
   postgresql-15 postgresql-client-15 openssl util-linux procps iproute2 curl
   python3-sqlalchemy python3-asyncpg python3-psycopg2 python3-psycopg
+  # the stand-in backend (tests/app): FastAPI on Debian's python3
+  python3-fastapi python3-uvicorn python3-websockets python3-pydantic
 )
 
 missing=()

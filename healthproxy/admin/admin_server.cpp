@@ -1,0 +1,224 @@
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>: keep this first.
+#include <utility>
+
+#include "healthproxy/admin/admin_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string_view>
+
+namespace podguard::healthproxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// ---------------------------------------------------------------------------------------------------
+// Routing
+
+namespace {
+
+constexpr const char* text_plain = "text/plain; charset=utf-8";
+constexpr const char* prometheus_text = "text/plain; version=0.0.4; charset=utf-8";
+
+AdminResponse text(unsigned status, std::string body) { return AdminResponse{status, text_plain, std::move(body)}; }
+
+}  // namespace
+
+AdminResponse handle_admin(const std::string& method, const std::string& target, const HealthState& state,
+                           const Metrics& metrics) {
+  std::string_view path(target);
+  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  const bool known = path == "/livez" || path == "/readyz" || path == "/startupz" || path == "/metrics" || path == "/status";
+  if (!known) return text(404, "not found\n");
+  if (method != "GET" && method != "HEAD") return text(405, "method not allowed\n");
+
+  if (path == "/livez") return text(200, "ok\n");
+  if (path == "/readyz") {
+    if (state.ready()) return text(200, "ok\n");
+    auto reasons = state.not_ready_reasons();
+    if (reasons.empty()) reasons = "not ready\n";  // became ready between the two reads
+    return text(503, std::move(reasons));
+  }
+  if (path == "/startupz") return state.started() ? text(200, "ok\n") : text(503, "not started\n");
+  if (path == "/metrics") return AdminResponse{200, prometheus_text, metrics.render(state)};
+  return AdminResponse{200, "application/json", state.status_json() + "\n"};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Server
+
+namespace {
+
+constexpr std::uint32_t header_limit = 8 * 1024;
+constexpr std::uint64_t body_limit = 1024;
+constexpr auto read_timeout = std::chrono::seconds(10);
+
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+// Shared by the accept loop and every connection coroutine, so none of them outlives what it uses
+// even when the AdminServer is destroyed first. Everything here is touched only on `strand`.
+struct Core {
+  Core(asio::io_context& ioc_, const tcp::endpoint& endpoint, const HealthState& state_, const Metrics& metrics_)
+      : ioc(ioc_), strand(asio::make_strand(ioc_)), acceptor(strand), state(state_), metrics(metrics_) {
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    bound = acceptor.local_endpoint();
+  }
+
+  void close_all() {
+    stopped = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    for (auto& [id, weak] : connections)
+      if (auto stream = weak.lock()) stream->socket().close(ignored);
+    connections.clear();
+  }
+
+  asio::io_context& ioc;
+  Strand strand;
+  tcp::acceptor acceptor;
+  tcp::endpoint bound;
+  const HealthState& state;
+  const Metrics& metrics;
+  bool started = false, stopped = false;
+  std::uint64_t next_id = 0;
+  std::map<std::uint64_t, std::weak_ptr<beast::tcp_stream>> connections;
+};
+
+http::status parse_error_status(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
+  if (ec == http::error::body_limit) return http::status::payload_too_large;
+  return http::status::bad_request;
+}
+
+bool is_parse_error(const boost::system::error_code& ec) { return ec.category() == http::make_error_code(http::error::bad_method).category(); }
+
+asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, http::status status) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::content_type, text_plain);
+  res.set(http::field::connection, "close");
+  res.body() = std::string(http::obsolete_reason(status)) + "\n";
+  res.prepare_payload();
+  boost::system::error_code ec;
+  co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_ptr<beast::tcp_stream> stream,
+                                       std::uint64_t id) {
+  boost::system::error_code ec;
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(body_limit);
+    stream->expires_after(read_timeout);
+    co_await http::async_read(*stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (is_parse_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message && !core->stopped) {
+        stream->expires_after(read_timeout);
+        co_await write_error_and_close(*stream, parse_error_status(ec));
+      }
+      break;
+    }
+    const auto& req = parser.get();
+    const bool head = req.method() == http::verb::head;
+    auto answer = handle_admin(std::string(req.method_string()), std::string(req.target()), core->state, core->metrics);
+
+    http::response<http::string_body> res{static_cast<http::status>(answer.status), req.version()};
+    res.set(http::field::server, "podguard-healthproxy");
+    res.set(http::field::content_type, answer.content_type);
+    res.set(http::field::cache_control, "no-store");
+    if (answer.status == 405) res.set(http::field::allow, "GET, HEAD");
+    res.keep_alive(req.keep_alive() && !core->stopped);
+    res.body() = std::move(answer.body);
+    res.prepare_payload();
+    const bool keep_alive = res.keep_alive();
+
+    stream->expires_after(read_timeout);
+    if (head) {
+      // The same header, Content-Length included, and no body.
+      http::response<http::empty_body> head_res{std::move(res.base())};
+      co_await http::async_write(*stream, head_res, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await http::async_write(*stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec) break;
+    if (!keep_alive) {
+      stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+      break;
+    }
+  }
+  stream->socket().close(ec);
+  core->connections.erase(id);
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Core> core) {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await core->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (core->stopped || !core->acceptor.is_open()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors or similar: pause instead of spinning.
+      asio::steady_timer pause(core->strand, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    auto id = core->next_id++;
+    core->connections.emplace(id, stream);
+    asio::co_spawn(core->strand, serve_connection(core, std::move(stream), id), asio::detached);
+  }
+}
+
+}  // namespace
+
+struct AdminServer::Impl {
+  std::shared_ptr<Core> core;
+};
+
+AdminServer::AdminServer(asio::io_context& ioc, const tcp::endpoint& endpoint, const HealthState& state,
+                         const Metrics& metrics)
+    : impl_(std::make_unique<Impl>(Impl{std::make_shared<Core>(ioc, endpoint, state, metrics)})) {}
+
+AdminServer::~AdminServer() {
+  if (impl_) stop();
+}
+
+void AdminServer::start() {
+  auto core = impl_->core;
+  asio::dispatch(core->strand, [core] {
+    if (core->started || core->stopped) return;
+    core->started = true;
+    asio::co_spawn(core->strand, accept_loop(core), asio::detached);
+  });
+}
+
+void AdminServer::stop() {
+  auto core = impl_->core;
+  // On the strand when the io_context runs; directly when nothing runs it any more (after ioc.stop()
+  // or before it ever ran), where no handler can be touching the sockets.
+  if (core->strand.running_in_this_thread() || core->ioc.stopped()) core->close_all();
+  else asio::post(core->strand, [core] { core->close_all(); });
+}
+
+tcp::endpoint AdminServer::local_endpoint() const { return impl_->core->bound; }
+
+}  // namespace podguard::healthproxy

@@ -1,0 +1,96 @@
+#include "healthproxy/probe/probe_loop.hpp"
+
+#include <string>
+#include <utility>
+
+#include "common/duration.hpp"
+#include "common/log.hpp"
+#include "common/pg_probe.hpp"
+
+namespace podguard::healthproxy {
+
+ProbeLoop::ProbeLoop(const Options& options, LibpqParams params, std::vector<std::string> secrets, HealthState& state,
+                     Metrics& metrics)
+    : options_(options),
+      request_{std::move(params), options.probe_timeout, true, std::move(secrets)},
+      state_(state),
+      metrics_(metrics),
+      backoff_(options.backoff_initial, options.backoff_max) {}
+
+ProbeLoop::~ProbeLoop() { stop(); }
+
+void ProbeLoop::start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stop_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ProbeLoop::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void ProbeLoop::wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::chrono::milliseconds ProbeLoop::next_delay(const Options& options, const Backoff& backoff, const DbSnapshot& db,
+                                                bool idle, std::mt19937_64& rng) {
+  if (db.consecutive_failures > 0) return backoff.delay(static_cast<unsigned>(db.consecutive_failures), rng);
+  if (idle && options.idle_probe_interval > std::chrono::milliseconds::zero()) return options.idle_probe_interval;
+  return options.probe_interval;
+}
+
+void ProbeLoop::run() {
+  using std::chrono::steady_clock;
+  std::mt19937_64 rng{std::random_device{}()};
+  const auto started_at = steady_clock::now();
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      wake_ = false;  // this probe answers every wake() made so far
+    }
+    const auto before = state_.db();
+    const auto outcome = probe_database(request_);
+    metrics_.observe_probe(outcome.elapsed, outcome.reason);
+    const auto now = std::chrono::system_clock::now();
+    if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now)) {
+      metrics_.count_db_transition(t->to == DbState::up);
+      if (t->to == DbState::down) {
+        log::warn("database down", {{"reason", to_string(outcome.reason)},
+                                    {"detail", outcome.detail},
+                                    {"failures", std::to_string(before.consecutive_failures + 1)}});
+      } else if (t->from == DbState::down) {
+        auto downtime = std::chrono::duration_cast<std::chrono::milliseconds>(now - before.since);
+        log::info("database up", {{"after", to_string(before.last_reason)},
+                                  {"downtime", format_duration(downtime)},
+                                  {"tls", outcome.tls ? "true" : "false"}});
+      } else {
+        log::info("database up", {{"server_version", std::to_string(outcome.server_version)},
+                                  {"tls", outcome.tls ? "true" : "false"}});
+      }
+    }
+
+    // "No request ever" counts as idle only once idle_after has passed since the loop started.
+    const auto steady_now = steady_clock::now();
+    auto last = state_.last_request();
+    if (last == steady_clock::time_point{} || last < started_at) last = started_at;
+    const bool idle = steady_now - last > options_.idle_after;
+    const auto delay = next_delay(options_, backoff_, state_.db(), idle, rng);
+    state_.set_next_probe(std::chrono::system_clock::now() + delay);
+
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, delay, [this] { return stop_ || wake_; });
+  }
+}
+
+}  // namespace podguard::healthproxy

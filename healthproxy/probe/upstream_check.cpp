@@ -1,0 +1,270 @@
+// UpstreamCheck: is the app behind healthproxy reachable? A bounded TCP connect, plus an HTTP GET of
+// the health path when one is configured. Plain POSIX sockets with poll(): it runs on its own thread
+// and needs no event loop.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "common/log.hpp"
+#include "healthproxy/probe/probe_loop.hpp"
+
+namespace podguard::healthproxy {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  if (left <= 0) return 0;
+  return left > 3'600'000 ? 3'600'000 : static_cast<int>(left);
+}
+
+// 1: ready, 0: the deadline passed, -1: poll failed.
+int wait_fd(int fd, short events, Clock::time_point deadline) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    int left = remaining_ms(deadline);
+    if (left == 0) return 0;
+    int r = ::poll(&p, 1, left);
+    if (r > 0) return 1;
+    if (r == 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+struct Address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
+// Numeric hosts are parsed in place. Names go through getaddrinfo on a detached thread (it cannot be
+// interrupted), and we stop waiting at the deadline, as common/pg_probe does.
+std::vector<Address> resolve(const HostPort& target, Clock::time_point deadline, std::string& error) {
+  std::vector<Address> out;
+  Address a;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+  if (::inet_pton(AF_INET, target.host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(target.port);
+    a.length = sizeof(sockaddr_in);
+    out.push_back(a);
+    return out;
+  }
+  a = Address{};
+  if (::inet_pton(AF_INET6, target.host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(target.port);
+    a.length = sizeof(sockaddr_in6);
+    out.push_back(a);
+    return out;
+  }
+
+  auto promise = std::make_shared<std::promise<std::vector<Address>>>();
+  auto future = promise->get_future();
+  std::thread([host = target.host, port = std::to_string(target.port), promise] {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    std::vector<Address> found;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &list) == 0) {
+      for (auto* ai = list; ai; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+        Address r;
+        std::memcpy(&r.storage, ai->ai_addr, ai->ai_addrlen);
+        r.length = ai->ai_addrlen;
+        found.push_back(r);
+      }
+      ::freeaddrinfo(list);
+    }
+    promise->set_value(std::move(found));
+  }).detach();
+  if (future.wait_until(deadline) != std::future_status::ready) {
+    error = "resolve timeout";
+    return out;
+  }
+  out = future.get();
+  if (out.empty()) error = "cannot resolve " + target.host;
+  return out;
+}
+
+std::string errno_text(int err) { return std::system_category().message(err); }
+
+// Connects within the deadline. Returns the socket, or -1 with `error` set.
+int connect_one(const Address& address, Clock::time_point deadline, std::string& error) {
+  int fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = "socket: " + errno_text(errno);
+    return -1;
+  }
+  auto fail = [&](std::string why) {
+    ::close(fd);
+    error = std::move(why);
+    return -1;
+  };
+  auto describe_connect_error = [](int err) -> std::string {
+    if (err == ECONNREFUSED) return "connect refused";
+    if (err == ETIMEDOUT) return "connect timeout";
+    return "connect failed: " + errno_text(err);
+  };
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0) return fd;
+  if (errno != EINPROGRESS && errno != EINTR) return fail(describe_connect_error(errno));
+  int w = wait_fd(fd, POLLOUT, deadline);
+  if (w == 0) return fail("connect timeout");
+  if (w < 0) return fail("connect failed: " + errno_text(errno));
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return fail("connect failed: " + errno_text(errno));
+  if (err != 0) return fail(describe_connect_error(err));
+  return fd;
+}
+
+bool valid_path(const std::string& path) {
+  if (path.empty() || path.front() != '/') return false;
+  for (char c : path)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+// Sends the GET and reads the status line. Returns "" for 2xx/3xx, else the reason.
+std::string http_check(int fd, const HostPort& upstream, const std::string& path, Clock::time_point deadline) {
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + upstream.to_string() +
+                              "\r\nConnection: close\r\nUser-Agent: podguard-healthproxy\r\n\r\n";
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int w = wait_fd(fd, POLLOUT, deadline);
+      if (w == 0) return "response timeout";
+      if (w < 0) return "send failed: " + errno_text(errno);
+      continue;
+    }
+    if (n < 0 && (errno == ECONNRESET || errno == EPIPE)) return "connection reset";
+    return "send failed: " + errno_text(errno);
+  }
+
+  constexpr std::size_t max_status_line = 1024;
+  std::string head;
+  char buf[512];
+  while (head.find("\r\n") == std::string::npos && head.size() < max_status_line) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      head.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) break;  // closed: parse what we have
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      int w = wait_fd(fd, POLLIN, deadline);
+      if (w == 0) return "response timeout";
+      if (w < 0) return "recv failed: " + errno_text(errno);
+      continue;
+    }
+    if (errno == ECONNRESET) return "connection reset";
+    return "recv failed: " + errno_text(errno);
+  }
+  if (head.empty()) return "connection closed without a response";
+  // "HTTP/1.1 200 OK": the version, one space, three digits.
+  if (head.size() < 12 || head.compare(0, 7, "HTTP/1.") != 0 || head[8] != ' ') return "not an HTTP response";
+  int code = 0;
+  for (std::size_t i = 9; i < 12; ++i) {
+    if (head[i] < '0' || head[i] > '9') return "not an HTTP response";
+    code = code * 10 + (head[i] - '0');
+  }
+  if (code >= 200 && code < 400) return "";
+  return "HTTP " + std::to_string(code);
+}
+
+}  // namespace
+
+std::string UpstreamCheck::check_once(const HostPort& upstream, const std::string& health_path,
+                                      std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  if (!health_path.empty() && !valid_path(health_path)) return "invalid health path";
+  std::string error;
+  auto addresses = resolve(upstream, deadline, error);
+  if (addresses.empty()) return error;
+  // Like a client would: try each address (localhost may be ::1 and 127.0.0.1) until one connects.
+  for (const auto& address : addresses) {
+    int raw = connect_one(address, deadline, error);
+    if (raw < 0) {
+      if (remaining_ms(deadline) == 0) break;
+      continue;
+    }
+    Fd fd(raw);
+    if (health_path.empty()) return "";
+    return http_check(fd.get(), upstream, health_path, deadline);
+  }
+  return error.empty() ? std::string("connect timeout") : error;
+}
+
+UpstreamCheck::UpstreamCheck(const Options& options, HealthState& state) : options_(options), state_(state) {}
+
+UpstreamCheck::~UpstreamCheck() { stop(); }
+
+void UpstreamCheck::start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stop_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void UpstreamCheck::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void UpstreamCheck::run() {
+  const std::string target = options_.upstream.to_string();
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    auto reason = check_once(options_.upstream, options_.upstream_health_path, options_.probe_timeout);
+    if (state_.record_upstream(reason.empty(), reason)) {
+      if (reason.empty()) log::info("upstream up", {{"upstream", target}});
+      else log::warn("upstream down", {{"upstream", target}, {"reason", reason}});
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, options_.probe_interval, [this] { return stop_; });
+  }
+}
+
+}  // namespace podguard::healthproxy

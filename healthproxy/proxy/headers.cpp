@@ -1,0 +1,95 @@
+#include "healthproxy/proxy/headers.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/ascii.hpp"
+
+namespace podguard::healthproxy {
+
+namespace {
+
+bool has_token(std::string_view list, std::string_view token) {
+  for (auto part : ascii::split(list, ','))
+    if (ascii::iequals(ascii::trim(part), token)) return true;
+  return false;
+}
+
+bool connection_has(const http::fields& f, std::string_view token) {
+  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it)
+    if (has_token(it->value(), token)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string framing_problem(const http::request_header<>& h) {
+  auto te_count = h.count(http::field::transfer_encoding);
+  if (te_count == 0) return {};
+  if (h.count(http::field::content_length) > 0) return "both Content-Length and Transfer-Encoding";
+  if (te_count > 1) return "more than one Transfer-Encoding field";
+  auto te = ascii::trim(std::string_view(h[http::field::transfer_encoding]));
+  if (!ascii::iequals(te, "chunked")) return "a Transfer-Encoding other than chunked";
+  return {};
+}
+
+bool is_upgrade_request(const http::request_header<>& h) {
+  return h.count(http::field::upgrade) > 0 && connection_has(h, "upgrade");
+}
+
+bool is_cors_preflight(const http::request_header<>& h) {
+  return h.method() == http::verb::options && h.count(http::field::origin) > 0 &&
+         h.count(http::field::access_control_request_method) > 0;
+}
+
+void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
+  // Fields named by Connection are hop-by-hop too. Collect first: erasing invalidates iterators.
+  std::vector<std::string> named;
+  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it)
+    for (auto part : ascii::split(it->value(), ',')) {
+      auto name = ascii::trim(part);
+      if (!name.empty() && !(keep_upgrade && ascii::iequals(name, "upgrade"))) named.emplace_back(name);
+    }
+  for (const auto& name : named) f.erase(name);
+  f.erase(http::field::connection);
+  f.erase(http::field::keep_alive);
+  f.erase("Proxy-Connection");
+  f.erase(http::field::te);
+  f.erase(http::field::trailer);
+  f.erase(http::field::transfer_encoding);
+  f.erase(http::field::content_length);
+  if (!keep_upgrade) f.erase(http::field::upgrade);
+}
+
+void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,
+                              const boost::optional<std::uint64_t>& content_length, bool chunked) {
+  strip_hop_by_hop(h, upgrade);
+  h.erase(http::field::expect);
+  if (chunked) h.set(http::field::transfer_encoding, "chunked");
+  else if (content_length)
+    h.set(http::field::content_length, std::to_string(*content_length));
+  if (upgrade) h.set(http::field::connection, "upgrade");
+
+  std::string xff(h["X-Forwarded-For"]);
+  h.set("X-Forwarded-For", xff.empty() ? client.peer_address : xff + ", " + client.peer_address);
+  if (h.count("X-Forwarded-Proto") == 0) h.set("X-Forwarded-Proto", "http");
+  if (h.count("X-Forwarded-Host") == 0 && h.count(http::field::host) > 0) h.set("X-Forwarded-Host", h[http::field::host]);
+}
+
+void prepare_client_response(http::response_header<>& h, bool upgrade, const boost::optional<std::uint64_t>& content_length,
+                             bool chunked, bool keep_alive) {
+  strip_hop_by_hop(h, upgrade);
+  if (upgrade) {
+    h.set(http::field::connection, "upgrade");
+    return;
+  }
+  if (chunked) h.set(http::field::transfer_encoding, "chunked");
+  else if (content_length) h.set(http::field::content_length, std::to_string(*content_length));
+  if (h.version() >= 11) {
+    if (!keep_alive) h.set(http::field::connection, "close");
+  } else if (keep_alive) {
+    h.set(http::field::connection, "keep-alive");
+  }
+}
+
+}  // namespace podguard::healthproxy

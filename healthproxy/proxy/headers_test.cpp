@@ -1,0 +1,122 @@
+#include "healthproxy/proxy/headers.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace podguard::healthproxy;
+
+namespace {
+using Parser = http::request_parser<http::buffer_body>;
+// Feeds a raw request header block to Beast's parser, as the proxy does.
+void parse(Parser& p, const std::string& raw, error_code& ec) { p.put(net::buffer(raw), ec); }
+}  // namespace
+
+TEST_CASE("headers: Beast rejects Content-Length with Transfer-Encoding in either order") {
+  error_code ec;
+  { Parser p1; parse(p1, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", ec); }
+  CHECK(ec);
+  { Parser p2; parse(p2, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", ec); }
+  CHECK(ec);
+  { Parser p3; parse(p3, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", ec); }
+  CHECK(ec);
+}
+
+TEST_CASE("headers: framing_problem catches what the parser lets through") {
+  error_code ec;
+  Parser gzip; parse(gzip, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", ec);
+  CHECK_FALSE(framing_problem(gzip.get()).empty());
+  Parser chunked_gzip; parse(chunked_gzip, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", ec);
+  CHECK_FALSE(framing_problem(chunked_gzip.get()).empty());
+  Parser ok; parse(ok, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", ec);
+  CHECK(framing_problem(ok.get()).empty());
+  Parser plain; parse(plain, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", ec);
+  CHECK(framing_problem(plain.get()).empty());
+}
+
+TEST_CASE("headers: hop-by-hop fields go, including those Connection names") {
+  http::request_header<> h;
+  h.set(http::field::connection, "keep-alive, X-Secret-Hop");
+  h.set("X-Secret-Hop", "1");
+  h.set(http::field::keep_alive, "timeout=5");
+  h.set("Proxy-Connection", "keep-alive");
+  h.set(http::field::te, "trailers");
+  h.set(http::field::upgrade, "websocket");
+  h.set(http::field::authorization, "Bearer t");
+  strip_hop_by_hop(h, false);
+  CHECK(h.count(http::field::connection) == 0);
+  CHECK(h.count("X-Secret-Hop") == 0);
+  CHECK(h.count(http::field::keep_alive) == 0);
+  CHECK(h.count("Proxy-Connection") == 0);
+  CHECK(h.count(http::field::te) == 0);
+  CHECK(h.count(http::field::upgrade) == 0);
+  CHECK(h.count(http::field::authorization) == 1);
+}
+
+TEST_CASE("headers: X-Forwarded-For is appended; Proto and Host set only when absent") {
+  http::request_header<> h;
+  h.method(http::verb::get);
+  h.set(http::field::host, "todo.local");
+  prepare_upstream_request(h, {"10.0.0.7"}, false, boost::none, false);
+  CHECK(h["X-Forwarded-For"] == "10.0.0.7");
+  CHECK(h["X-Forwarded-Proto"] == "http");
+  CHECK(h["X-Forwarded-Host"] == "todo.local");
+
+  http::request_header<> behind_ingress;
+  behind_ingress.set("X-Forwarded-For", "203.0.113.9");
+  behind_ingress.set("X-Forwarded-Proto", "https");
+  behind_ingress.set("X-Forwarded-Host", "todo.example.com");
+  prepare_upstream_request(behind_ingress, {"10.0.0.7"}, false, boost::none, false);
+  CHECK(behind_ingress["X-Forwarded-For"] == "203.0.113.9, 10.0.0.7");
+  CHECK(behind_ingress["X-Forwarded-Proto"] == "https");
+  CHECK(behind_ingress["X-Forwarded-Host"] == "todo.example.com");
+}
+
+TEST_CASE("headers: request framing is rebuilt from what the parser saw") {
+  http::request_header<> h;
+  h.method(http::verb::post);
+  h.set(http::field::content_length, "5, 5");
+  h.set(http::field::expect, "100-continue");
+  prepare_upstream_request(h, {"1.2.3.4"}, false, std::uint64_t{5}, false);
+  CHECK(h[http::field::content_length] == "5");
+  CHECK(h.count(http::field::expect) == 0);
+  http::request_header<> c;
+  c.method(http::verb::post);
+  c.set(http::field::transfer_encoding, "chunked");
+  prepare_upstream_request(c, {"1.2.3.4"}, false, boost::none, true);
+  CHECK(c[http::field::transfer_encoding] == "chunked");
+}
+
+TEST_CASE("headers: upgrade requests keep Upgrade and Connection: upgrade") {
+  error_code ec;
+  Parser p; parse(p, "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n\r\n", ec);
+  REQUIRE_FALSE(ec);
+  auto& h = p.get();
+  CHECK(is_upgrade_request(h));
+  prepare_upstream_request(h, {"1.2.3.4"}, true, boost::none, false);
+  CHECK(h[http::field::upgrade] == "websocket");
+  CHECK(h[http::field::connection] == "upgrade");
+  CHECK(h["Sec-WebSocket-Key"] == "x");
+}
+
+TEST_CASE("headers: CORS preflight detection") {
+  http::request_header<> h;
+  h.method(http::verb::options);
+  h.set(http::field::origin, "https://todo.example.com");
+  CHECK_FALSE(is_cors_preflight(h));
+  h.set(http::field::access_control_request_method, "POST");
+  CHECK(is_cors_preflight(h));
+}
+
+TEST_CASE("headers: client responses") {
+  http::response_header<> r;
+  r.version(11);
+  r.set(http::field::connection, "close");
+  r.set(http::field::transfer_encoding, "chunked");
+  prepare_client_response(r, false, boost::none, true, true);
+  CHECK(r[http::field::transfer_encoding] == "chunked");
+  CHECK(r.count(http::field::connection) == 0);  // HTTP/1.1 keeps alive by default
+  http::response_header<> closing;
+  closing.version(11);
+  prepare_client_response(closing, false, std::uint64_t{12}, false, false);
+  CHECK(closing[http::field::content_length] == "12");
+  CHECK(closing[http::field::connection] == "close");
+}

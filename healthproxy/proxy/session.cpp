@@ -1,0 +1,380 @@
+#include "healthproxy/proxy/session.hpp"
+
+#include <array>
+#include <limits>
+#include <memory>
+
+#include "common/log.hpp"
+#include "healthproxy/proxy/fronting.hpp"
+#include "healthproxy/proxy/headers.hpp"
+
+namespace podguard::healthproxy {
+
+void SessionRegistry::close_idle() {
+  closing_ = true;
+  for (auto& e : entries_) {
+    if (!e.idle) continue;
+    error_code ignored;
+    e.client->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    e.client->socket().close(ignored);
+  }
+}
+
+void SessionRegistry::close_all() {
+  closing_ = true;
+  for (auto& e : entries_) {
+    error_code ignored;
+    e.client->socket().close(ignored);
+  }
+}
+
+namespace {
+
+constexpr auto use = net::use_awaitable;
+constexpr std::size_t relay_chunk = 16 * 1024;
+// Not boost::none: Beast 1.74 compares `len_ > body_limit_` with the optional, and any number is
+// greater than none, so a disabled limit rejects every Content-Length body.
+constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
+
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+class Session {
+ public:
+  Session(tcp::socket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx), opt_(ctx.options) {
+    error_code ec;
+    auto peer = client_.socket().remote_endpoint(ec);
+    peer_.peer_address = ec ? "unknown" : peer.address().to_string();
+    client_.socket().set_option(tcp::no_delay(true), ec);
+    handle_ = ctx_.sessions.add(client_);
+    ctx_.metrics.connection_opened();
+  }
+  ~Session() {
+    ctx_.sessions.remove(handle_);
+    ctx_.metrics.connection_closed();
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  net::awaitable<void> run() {
+    for (;;) {
+      if (!co_await wait_for_request()) co_return;
+      RequestParser parser;
+      parser.header_limit(static_cast<std::uint32_t>(opt_.max_header_bytes));
+      parser.body_limit(opt_.max_body_bytes ? opt_.max_body_bytes : unlimited_body);
+      if (!co_await read_request_header(parser)) co_return;
+      if (!co_await handle(parser)) co_return;
+    }
+  }
+
+ private:
+  // Waits (idle timeout) for the first byte of the next request; false when the connection ends.
+  net::awaitable<bool> wait_for_request() {
+    if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
+    if (ctx_.sessions.closing()) co_return false;
+    handle_->idle = true;
+    buffer_.shrink_to_fit();  // an idle keep-alive connection holds no buffer memory
+    client_.expires_after(opt_.idle_timeout);
+    error_code ec;
+    auto n = co_await client_.async_read_some(buffer_.prepare(512), net::redirect_error(use, ec));
+    handle_->idle = false;
+    if (ec) co_return false;  // closed, idle timeout, or closed by a drain
+    buffer_.commit(n);
+    co_return true;
+  }
+
+  // The whole header block must arrive within header_timeout of its first byte (slowloris).
+  net::awaitable<bool> read_request_header(RequestParser& parser) {
+    client_.expires_after(opt_.header_timeout);
+    error_code ec;
+    co_await http::async_read_header(client_, buffer_, parser, net::redirect_error(use, ec));
+    if (!ec) co_return true;
+    if (ec == beast::error::timeout) {
+      ctx_.metrics.count_rejection(Rejection::header_timeout);
+      co_return false;
+    }
+    if (ec == http::error::header_limit) {
+      ctx_.metrics.count_rejection(Rejection::header_too_large);
+      co_await reply(make_error(431, "Request header fields too large", parser.get(), opt_.cors_allow_origins, false));
+      co_return false;
+    }
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted)
+      co_return false;
+    ctx_.metrics.count_rejection(Rejection::bad_request);
+    co_await reply(make_error(400, "Bad request", parser.get(), opt_.cors_allow_origins, false));
+    co_return false;
+  }
+
+  // Writes one of healthproxy's own responses; false when the connection must close afterwards.
+  net::awaitable<bool> reply(Response res) {
+    bool keep = res.keep_alive();
+    ctx_.metrics.count_response(res.result_int());
+    client_.expires_after(opt_.idle_timeout);
+    error_code ec;
+    co_await http::async_write(client_, res, net::redirect_error(use, ec));
+    co_return keep && !ec;
+  }
+
+  // One request. Returns false when the connection must close.
+  net::awaitable<bool> handle(RequestParser& parser) {
+    auto& req = parser.get();
+    if (auto problem = framing_problem(req); !problem.empty()) {
+      ctx_.metrics.count_rejection(Rejection::bad_request);
+      co_await reply(make_error(400, "Bad request: " + problem, req, opt_.cors_allow_origins, false));
+      co_return false;
+    }
+    note_request();
+    bool has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
+    // A body we do not read leaves the connection unusable, so answers without reading it close it.
+    bool keep_alive = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing();
+    bool upgrade = is_upgrade_request(req);
+
+    if (!ctx_.state.db_serving() && !matches_passthrough(req.target(), opt_.passthrough) && !is_cors_preflight(req)) {
+      ctx_.metrics.count_rejection(Rejection::db_down);
+      auto db = ctx_.state.db();
+      co_return co_await reply(make_db_unavailable(req, ctx_.state.retry_after_seconds(),
+                                                   db.state == DbState::unknown ? "first probe pending" : to_string(db.last_reason),
+                                                   opt_.cors_allow_origins, keep_alive && !has_body));
+    }
+    if (opt_.max_body_bytes && parser.content_length() && *parser.content_length() > opt_.max_body_bytes) {
+      ctx_.metrics.count_rejection(Rejection::body_too_large);
+      co_await reply(make_error(413, "Request body too large", req, opt_.cors_allow_origins, false));
+      co_return false;
+    }
+    co_return co_await forward(parser, keep_alive, upgrade, has_body);
+  }
+
+  void note_request() {
+    auto last = ctx_.state.last_request();
+    ctx_.state.note_request();
+    if (opt_.idle_probe_interval.count() > 0 && std::chrono::steady_clock::now() - last > opt_.idle_after && ctx_.wake_probe)
+      ctx_.wake_probe();
+  }
+
+  net::awaitable<bool> forward(RequestParser& parser, bool keep_alive, bool upgrade, bool has_body) {
+    auto& req = parser.get();
+    if (req[http::field::expect] == "100-continue" && has_body) {
+      http::response<http::empty_body> cont{http::status::continue_, req.version()};
+      client_.expires_after(opt_.idle_timeout);
+      error_code ec;
+      co_await http::async_write(client_, cont, net::redirect_error(use, ec));
+      if (ec) co_return false;
+    }
+    prepare_upstream_request(req, peer_, upgrade, parser.content_length(), parser.chunked());
+
+    // A reused connection the app closed meanwhile fails on write or on the first read; retry once
+    // on a fresh connection, but only while no request body byte has been consumed.
+    for (int attempt = 0;; ++attempt) {
+      error_code ec;
+      auto up = co_await ctx_.pool.acquire(ec, attempt == 0);
+      if (!up) {
+        bool timeout = ec == beast::error::timeout;
+        ctx_.metrics.count_upstream_error(timeout ? UpstreamError::connect_timeout : UpstreamError::connect_refused);
+        co_return co_await reply(make_error(502, "Bad gateway: the application is not reachable", req, opt_.cors_allow_origins,
+                                            keep_alive && !has_body));
+      }
+      auto outcome = co_await exchange(parser, *up, keep_alive, upgrade);
+      if (outcome == Outcome::retry && attempt == 0 && up->reused && !has_body) continue;
+      if (outcome == Outcome::keep_alive_both) {
+        ctx_.pool.release(std::move(up));
+        co_return true;
+      }
+      co_return outcome == Outcome::keep_alive_client;
+    }
+  }
+
+  enum class Outcome { close, keep_alive_client, keep_alive_both, retry };
+
+  // Sends the request (streaming its body) and relays the response (streaming its body).
+  net::awaitable<Outcome> exchange(RequestParser& parser, UpstreamConn& up, bool keep_alive, bool upgrade) {
+    auto& req = parser.get();
+    auto chunk = std::make_unique<std::array<char, relay_chunk>>();
+    error_code ec;
+
+    // Request: header, then the body as it arrives from the client.
+    http::request_serializer<http::buffer_body> sr{req};
+    req.body().data = nullptr;
+    req.body().more = !parser.is_done();
+    up.stream.expires_after(opt_.upstream_response_timeout);
+    co_await http::async_write_header(up.stream, sr, net::redirect_error(use, ec));
+    if (ec) log::debug("upstream request header failed", {{"error", ec.message()}});
+    if (ec) co_return up.reused ? Outcome::retry : co_await upstream_failed(req, UpstreamError::reset, keep_alive);
+    while (!parser.is_done()) {
+      req.body().data = chunk->data();
+      req.body().size = chunk->size();
+      client_.expires_after(opt_.idle_timeout);
+      co_await http::async_read_some(client_, buffer_, parser, net::redirect_error(use, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == http::error::body_limit) {
+        ctx_.metrics.count_rejection(Rejection::body_too_large);
+        co_await reply(make_error(413, "Request body too large", req, opt_.cors_allow_origins, false));
+        co_return Outcome::close;
+      }
+      if (ec) co_return Outcome::close;  // client went away or sent broken chunking
+      req.body().size = chunk->size() - req.body().size;
+      req.body().data = chunk->data();
+      req.body().more = !parser.is_done();
+      if (req.body().size == 0 && req.body().more) continue;  // see the response loop below
+      up.stream.expires_after(opt_.upstream_response_timeout);
+      co_await http::async_write(up.stream, sr, net::redirect_error(use, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
+    }
+    if (!sr.is_done()) {  // the final empty chunk of a chunked body
+      req.body().data = nullptr;
+      req.body().size = 0;
+      req.body().more = false;
+      co_await http::async_write(up.stream, sr, net::redirect_error(use, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
+    }
+
+    // Response header.
+    ResponseParser rp;
+    rp.header_limit(static_cast<std::uint32_t>(std::max<std::size_t>(opt_.max_header_bytes, 64 * 1024)));
+    rp.body_limit(unlimited_body);
+    if (req.method() == http::verb::head) rp.skip(true);
+    up.stream.expires_after(opt_.upstream_response_timeout);
+    co_await http::async_read_header(up.stream, up.buffer, rp, net::redirect_error(use, ec));
+    if (ec) log::debug("upstream response header failed", {{"error", ec.message()}, {"reused", up.reused ? "yes" : "no"}});
+    if (ec == beast::error::timeout) co_return co_await upstream_failed(req, UpstreamError::response_timeout, false, 504);
+    if (ec && up.reused && (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::eof) &&
+        parser.is_done() && !parser.chunked() && !parser.content_length())
+      co_return Outcome::retry;
+    if (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::eof)
+      co_return co_await upstream_failed(req, UpstreamError::reset, keep_alive);
+    if (ec) co_return co_await upstream_failed(req, UpstreamError::protocol, keep_alive);
+
+    auto& res = rp.get();
+    if (upgrade && res.result() == http::status::switching_protocols) co_return co_await tunnel(rp, up);
+
+    bool upstream_keep = rp.keep_alive();
+    bool has_length = rp.content_length().has_value();
+    bool reframe_chunked = rp.chunked() || (!has_length && !rp.is_done() && res.version() >= 11 && req.version() >= 11);
+    bool client_keep = keep_alive && (has_length || reframe_chunked || rp.is_done());
+    prepare_client_response(res, false, rp.content_length(), reframe_chunked, client_keep);
+    ctx_.metrics.count_response(res.result_int());
+
+    // Response body, each piece written as soon as it arrives (SSE needs the first byte at once).
+    http::response_serializer<http::buffer_body> rs{res};
+    res.body().data = nullptr;
+    res.body().more = !rp.is_done();
+    client_.expires_after(opt_.idle_timeout);
+    co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
+    if (ec) co_return Outcome::close;
+    while (!rp.is_done()) {
+      res.body().data = chunk->data();
+      res.body().size = chunk->size();
+      up.stream.expires_after(opt_.upstream_response_timeout);
+      co_await http::async_read_some(up.stream, up.buffer, rp, net::redirect_error(use, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == http::error::end_of_stream && !has_length && !rp.chunked()) {  // close-delimited body ended
+        ec = {};
+        res.body().size = chunk->size() - res.body().size;
+        res.body().data = chunk->data();
+        res.body().more = false;
+        client_.expires_after(opt_.idle_timeout);
+        co_await http::async_write(client_, rs, net::redirect_error(use, ec));
+        co_return client_keep && reframe_chunked ? Outcome::keep_alive_client : Outcome::close;
+      }
+      if (ec) {
+        ctx_.metrics.count_upstream_error(ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
+        co_return Outcome::close;  // the response is cut short: the client sees the connection close
+      }
+      res.body().size = chunk->size() - res.body().size;
+      res.body().data = chunk->data();
+      res.body().more = !rp.is_done();
+      // A read that only consumed a chunk header yields no bytes; an empty piece would be written as
+      // the terminating zero-length chunk, so wait for real data instead.
+      if (res.body().size == 0 && res.body().more) continue;
+      client_.expires_after(opt_.idle_timeout);
+      co_await http::async_write(client_, rs, net::redirect_error(use, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return Outcome::close;
+    }
+    if (!rs.is_done()) {
+      res.body().data = nullptr;
+      res.body().size = 0;
+      res.body().more = false;
+      co_await http::async_write(client_, rs, net::redirect_error(use, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return Outcome::close;
+    }
+    if (!client_keep) co_return Outcome::close;
+    co_return upstream_keep ? Outcome::keep_alive_both : Outcome::keep_alive_client;
+  }
+
+  net::awaitable<Outcome> upstream_failed(const http::request_header<>& req, UpstreamError kind, bool keep_alive,
+                                          unsigned status = 502) {
+    ctx_.metrics.count_upstream_error(kind);
+    bool keep = co_await reply(make_error(status, status == 504 ? "Gateway timeout: the application did not answer in time"
+                                                                : "Bad gateway: the application closed the connection",
+                                          req, opt_.cors_allow_origins, keep_alive));
+    co_return keep ? Outcome::keep_alive_client : Outcome::close;
+  }
+
+  // 101 Switching Protocols: pass the header on, then copy bytes both ways until either side closes.
+  net::awaitable<Outcome> tunnel(ResponseParser& rp, UpstreamConn& up) {
+    auto& res = rp.get();
+    prepare_client_response(res, true, boost::none, false, true);
+    ctx_.metrics.count_response(101);
+    http::response_serializer<http::buffer_body> rs{res};
+    res.body().data = nullptr;
+    res.body().more = false;
+    error_code ec;
+    client_.expires_after(opt_.idle_timeout);
+    co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
+    if (ec) co_return Outcome::close;
+    client_.expires_never();
+    up.stream.expires_never();
+    // Bytes that arrived with the headers belong to the tunnel.
+    if (up.buffer.size()) co_await net::async_write(client_, up.buffer.data(), net::redirect_error(use, ec));
+    up.buffer.consume(up.buffer.size());
+    if (buffer_.size()) co_await net::async_write(up.stream, buffer_.data(), net::redirect_error(use, ec));
+    buffer_.consume(buffer_.size());
+    if (ec) co_return Outcome::close;
+
+    auto done = std::make_shared<net::steady_timer>(client_.get_executor(), std::chrono::steady_clock::time_point::max());
+    auto finished = std::make_shared<bool>(false);
+    net::co_spawn(client_.get_executor(), pipe(client_, up.stream), [done, finished](std::exception_ptr) {
+      *finished = true;
+      done->cancel();
+    });
+    co_await pipe(up.stream, client_);
+    error_code ignored;
+    client_.socket().close(ignored);
+    up.stream.socket().close(ignored);
+    if (!*finished) co_await done->async_wait(net::redirect_error(use, ignored));
+    co_return Outcome::close;
+  }
+
+  static net::awaitable<void> pipe(beast::tcp_stream& from, beast::tcp_stream& to) {
+    std::array<char, 8192> buf;
+    error_code ec;
+    for (;;) {
+      auto n = co_await from.async_read_some(net::buffer(buf), net::redirect_error(use, ec));
+      if (ec) break;
+      co_await net::async_write(to, net::buffer(buf.data(), n), net::redirect_error(use, ec));
+      if (ec) break;
+    }
+    error_code ignored;
+    to.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream client_;
+  beast::flat_buffer buffer_;
+  ProxyContext& ctx_;
+  const Options& opt_;
+  ClientInfo peer_;
+  SessionRegistry::Handle handle_;
+};
+
+}  // namespace
+
+net::awaitable<void> serve_connection(tcp::socket socket, ProxyContext& ctx) {
+  Session session(std::move(socket), ctx);
+  co_await session.run();
+}
+
+}  // namespace podguard::healthproxy

@@ -1,0 +1,49 @@
+#pragma once
+// One client connection: HTTP/1.1 keep-alive, each request either answered by healthproxy itself
+// (503 while the database is down, 4xx for bad requests) or relayed to the app with both bodies
+// streamed (chunked, SSE: each piece is written as soon as it arrives) and Upgrade tunnelled.
+#include <functional>
+#include <list>
+
+#include "healthproxy/admin/metrics.hpp"
+#include "healthproxy/options.hpp"
+#include "healthproxy/proxy/beast.hpp"
+#include "healthproxy/proxy/upstream_pool.hpp"
+#include "healthproxy/state/health_state.hpp"
+
+namespace podguard::healthproxy {
+
+// Live client connections of one thread, so a drain can close the idle ones and, at the deadline, all.
+class SessionRegistry {
+ public:
+  struct Entry {
+    beast::tcp_stream* client = nullptr;
+    bool idle = true;  // waiting for the next request
+  };
+  using Handle = std::list<Entry>::iterator;
+
+  Handle add(beast::tcp_stream& client) { return entries_.insert(entries_.end(), Entry{&client, true}); }
+  void remove(Handle h) { entries_.erase(h); }
+  void close_idle();  // and from now on, sessions close instead of going idle
+  void close_all();
+  bool closing() const { return closing_; }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  std::list<Entry> entries_;
+  bool closing_ = false;
+};
+
+// Everything a session needs; one per proxy thread (its io_context runs on that thread only).
+struct ProxyContext {
+  const Options& options;
+  HealthState& state;
+  Metrics& metrics;
+  UpstreamPool pool;
+  SessionRegistry sessions;
+  std::function<void()> wake_probe;  // a request arrived after an idle period
+};
+
+net::awaitable<void> serve_connection(tcp::socket socket, ProxyContext& ctx);
+
+}  // namespace podguard::healthproxy

@@ -1,0 +1,55 @@
+#include "healthproxy/proxy/upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+namespace podguard::healthproxy {
+
+UpstreamPool::UpstreamPool(net::any_io_executor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout,
+                           std::size_t max_idle)
+    : ex_(std::move(ex)), upstream_(std::move(upstream)), connect_timeout_(connect_timeout), max_idle_(max_idle) {}
+
+bool UpstreamPool::still_open(UpstreamConn& conn) {
+  if (conn.buffer.size() > 0) return false;  // unsolicited bytes: the app is not speaking HTTP/1.1 keep-alive properly
+  char byte;
+  auto n = ::recv(conn.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
+}
+
+net::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool allow_reuse) {
+  ec = {};
+  while (allow_reuse && !idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    if (still_open(*conn)) {
+      conn->reused = true;
+      co_return conn;
+    }
+  }
+  auto conn = std::make_unique<UpstreamConn>(ex_);
+  conn->stream.expires_after(connect_timeout_);
+  co_await conn->stream.async_connect(upstream_, net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return nullptr;
+  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  ec = {};
+  co_return conn;
+}
+
+void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
+  if (idle_.size() >= max_idle_) {
+    error_code ignored;
+    conn->stream.socket().close(ignored);
+    return;
+  }
+  conn->stream.expires_never();
+  idle_.push_back(std::move(conn));
+}
+
+void UpstreamPool::close_all() {
+  for (auto& conn : idle_) {
+    error_code ignored;
+    conn->stream.socket().close(ignored);
+  }
+  idle_.clear();
+}
+
+}  // namespace podguard::healthproxy
