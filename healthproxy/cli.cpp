@@ -84,7 +84,7 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
                "Every flag also reads HEALTHPROXY_<NAME> (e.g. HEALTHPROXY_PROBE_INTERVAL=10s)."};
   app.set_version_flag("--version", "podguard healthproxy " PODGUARD_VERSION);
   std::string listen = o.listen.to_string(), upstream = o.upstream.to_string(), admin = o.admin.to_string();
-  std::string log_format = "text";
+  std::string log_format = "text", log_level = "info";
   std::vector<DurationFlag> durations{
       {"5s", &o.probe_interval, true},       {"3s", &o.probe_timeout, true},   {"500ms", &o.backoff_initial, true},
       {"30s", &o.backoff_max, true},         {"0", &o.idle_probe_interval, false}, {"1m", &o.idle_after, true},
@@ -136,6 +136,8 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
       ->envname(env("max-body-size"))->capture_default_str();
   app.add_option("--log-format", log_format, "text or json")->envname(env("log-format"))->check(CLI::IsMember({"text", "json"}))->capture_default_str();
 
+  app.add_option("--log-level", log_level, "info or debug")->envname(env("log-level"))->check(CLI::IsMember({"info", "debug"}))->capture_default_str();
+
   auto* probe = app.add_subcommand("probe", "GET URL and exit 0 on a 2xx answer: for exec probes and helm test in shell-less images");
   ProbeCommand pc;
   std::string probe_timeout = "2s";
@@ -167,6 +169,7 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
     }
   }
   log::parse_format(log_format, o.log_format);
+  o.log_level = log_level == "debug" ? log::Level::debug : log::Level::info;
   if (auto problem = validate(o); !problem.empty()) {
     std::cerr << "healthproxy: " << problem << "\n";
     return ExitCode::usage;

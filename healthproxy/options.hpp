@@ -52,6 +52,7 @@ struct Options {
   std::size_t upstream_pool_max_idle = 64;      // idle keep-alive connections kept to the app, per thread
 
   log::Format log_format = log::Format::text;
+  log::Level log_level = log::Level::info;  // debug adds one line per upstream failure
 };
 
 }  // namespace podguard::healthproxy

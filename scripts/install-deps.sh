@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything podguard needs to build and test on a fresh Debian bookworm machine.
-# Debian packages only (plus Go tools from the Go module proxy for the chart and bench issues).
+# Installs what podguard needs on a fresh Debian bookworm machine: Debian packages to build, run and
+# test; with --test-tools also the Go tools the tests use (from the Go module proxy).
 # Idempotent: safe to run again; it installs only what is missing.
 set -euo pipefail
 
@@ -29,3 +29,25 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "install-deps: all packages present"
+
+[[ ${1:-} == --test-tools ]] || exit 0
+
+# Go tools, from the Go module proxy (pinned): promtool checks /metrics, toxiproxy injects database
+# faults. `go install` builds from source: promtool takes minutes on 2 cores, so they build in parallel.
+export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+go_tools=(
+  "promtool github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
+  "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/toxiproxy-server@v2.5.0"
+  "toxiproxy-cli github.com/Shopify/toxiproxy/v2/cmd/toxiproxy-cli@v2.5.0"
+)
+pids=()
+for entry in "${go_tools[@]}"; do
+  read -r bin module <<<"$entry"
+  command -v "$bin" >/dev/null && continue
+  command -v go >/dev/null || { echo "install-deps: go is needed to install $bin"; exit 1; }
+  echo "install-deps: go install $module"
+  go install "$module" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || { echo "install-deps: a go install failed"; exit 1; }; done
+echo "install-deps: Go tools present"

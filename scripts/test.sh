@@ -7,7 +7,8 @@
 # Ends with one line "total: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --test-tools
+export PATH="$PATH:$(go env GOPATH)/bin"
 
 passed=0
 failed=0

@@ -1,7 +1,13 @@
 #include "healthproxy/admin/metrics.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -67,6 +73,21 @@ std::string value_of(const std::vector<Sample>& samples, const std::string& name
     if (!key.empty() && it != s.labels.end() && it->second == label_value) return s.value;
   }
   return "<missing>";
+}
+
+// promtool from $PROMTOOL, else from PATH; empty when neither has it.
+std::string find_promtool() {
+  if (const char* env = std::getenv("PROMTOOL"); env && *env) return env;
+  const char* path = std::getenv("PATH");
+  if (!path) return {};
+  std::istringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    auto candidate = dir + "/promtool";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
 }
 
 }  // namespace
@@ -233,5 +254,44 @@ TEST_CASE("metrics: no label values beyond the fixed sets") {
       REQUIRE(allowed.count(key) == 1);
       CHECK(allowed.at(key).count(value) == 1);
     }
+  }
+}
+
+TEST_CASE("metrics: promtool check metrics accepts the output") {
+  auto promtool = find_promtool();
+  // scripts/install-deps.sh installs promtool; a missing promtool is a failure, not a skip.
+  REQUIRE_MESSAGE(!promtool.empty(), "promtool not found: run scripts/install-deps.sh, or set PROMTOOL");
+  REQUIRE(promtool.find('\'') == std::string::npos);
+  Metrics m;
+  HealthState s;
+  m.count_response(200);
+  m.count_response(503);
+  m.count_upstream_error(UpstreamError::reset);
+  m.count_rejection(Rejection::db_down);
+  m.observe_probe(800us, FailureReason::none);
+  m.observe_probe(3s, FailureReason::timeout);
+  m.count_db_transition(false);
+  m.connection_opened();
+  s.set_started();
+
+  for (const auto& text : {Metrics{}.render(HealthState{}), m.render(s)}) {
+    char path[] = "/tmp/healthproxy-metrics-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    std::ofstream(path) << text;
+    std::string command = "'" + promtool + "' check metrics < " + path + " 2>&1";
+    std::string output;
+    int status = -1;
+    if (FILE* pipe = ::popen(command.c_str(), "r")) {
+      char buf[512];
+      while (std::fgets(buf, sizeof buf, pipe)) output += buf;
+      status = ::pclose(pipe);
+    }
+    ::unlink(path);
+    CAPTURE(output);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(output.empty());  // promtool prints lint problems and stays silent when there are none
   }
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -18,6 +19,8 @@
 
 #include "common/log.hpp"
 #include "healthproxy/probe/probe_loop.hpp"
+
+#include <algorithm>
 
 namespace podguard::healthproxy {
 
@@ -262,8 +265,11 @@ void UpstreamCheck::run() {
       if (reason.empty()) log::info("upstream up", {{"upstream", target}});
       else log::warn("upstream down", {{"upstream", target}, {"reason", reason}});
     }
+    // While the app is down (it is often still starting), look again soon: readiness should follow
+    // the app within backoff_initial, not a whole probe_interval later.
+    auto wait = reason.empty() ? options_.probe_interval : std::min(options_.probe_interval, options_.backoff_initial);
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, options_.probe_interval, [this] { return stop_; });
+    cv_.wait_for(lock, wait, [this] { return stop_; });
   }
 }
 

@@ -140,13 +140,19 @@ std::string HealthState::not_ready_reasons() const {
       out += "database down: ";
       out += to_string(db_snap.last_reason);
       out += " (";
-      out += db_snap.last_error.empty() ? describe(db_snap.last_reason) : db_snap.last_error;
+      std::string detail = db_snap.last_error.empty() ? describe(db_snap.last_reason) : db_snap.last_error;
+      std::replace_if(detail.begin(), detail.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');  // one line each
+      out += detail;
       out += ")\n";
     }
   }
   if (!up_ok) {
     if (!up_snap.checked) out += "upstream unknown: not checked yet\n";
-    else out += "upstream down: " + (up_snap.reason.empty() ? std::string("unreachable") : up_snap.reason) + "\n";
+    else {
+      std::string reason = up_snap.reason.empty() ? std::string("unreachable") : up_snap.reason;
+      std::replace_if(reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+      out += "upstream down: " + reason + "\n";
+    }
   }
   return out;
 }

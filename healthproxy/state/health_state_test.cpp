@@ -323,3 +323,15 @@ TEST_CASE("health state: to_string of the states") {
   CHECK(std::string(to_string(DbState::up)) == "up");
   CHECK(std::string(to_string(DbState::down)) == "down");
 }
+
+TEST_CASE("health state: not_ready_reasons keeps each reason on one line") {
+  HealthState s;
+  s.set_started();
+  s.record_db_probe(failure(FailureReason::server_error, "FATAL: the database system is starting up\nDETAIL: x"), 1, 1, t0);
+  s.record_upstream(false, "HTTP 500\r\n", t0);
+  auto r = s.not_ready_reasons();
+  CAPTURE(r);
+  CHECK(std::count(r.begin(), r.end(), '\n') == 2);
+  CHECK(r.find('\r') == std::string::npos);
+  CHECK(r.find("database down: server_error (FATAL: the database system is starting up DETAIL: x)\n") != std::string::npos);
+}
