@@ -41,7 +41,16 @@ void check_inner_whitespace(std::string_view value, Findings& out) {
               "drivers disagree on such URLs: percent-encode a space as %20 and remove tabs and line breaks");
 }
 
+bool host_or_port_already_reported(const Findings& out) {
+  return std::any_of(out.begin(), out.end(), [](const Finding& f) {
+    return f.rule == "postgres-url.host" || f.rule == "postgres-url.port" || f.rule == "postgres-url.port-range";
+  });
+}
+
 void check_endpoints(const ConnInfo& info, Findings& out) {
+  // A host entry with a bad port or a malformed host is dropped by the parser; it was reported
+  // already, and "no host" on top would send the operator looking for the wrong mistake.
+  if (!info.has_host() && host_or_port_already_reported(out)) return;
   if (!info.has_host()) {
     add_error(out, "postgres-url.no-host", "has no host, so libpq would look for a local Unix socket, which a pod does not have",
               "add the host: postgresql://USER:PASSWORD@HOST:5432/DB (in-cluster: the database Service name)");

@@ -97,6 +97,13 @@ TEST_CASE("postgres-url: warnings for legitimate but risky setups") {
   CHECK(has_rule(pg("postgres://u:pw@db/todo"), "postgres-url.sqlalchemy-scheme"));
 }
 
+TEST_CASE("postgres-url: a bad port is not also reported as a missing host") {
+  auto f = pg("postgresql://u:pw@db:99999/x");
+  CHECK(has_rule(f, "postgres-url.port-range"));
+  CHECK_FALSE(has_rule(f, "postgres-url.no-host"));
+  CHECK_FALSE(has_rule(pg("postgresql://u:pw@[::1/x"), "postgres-url.no-host"));
+}
+
 TEST_CASE("postgres-url: structural errors") {
   CHECK(has_rule(pg("postgresql:///todo"), "postgres-url.no-host"));
   CHECK(has_rule(pg("postgresql://USER:PASSWORD@HOST:5432/DB"), "postgres-url.placeholder"));
