@@ -26,10 +26,22 @@ tcp::endpoint resolve(net::io_context& ioc, const HostPort& hp) {
   return results.begin()->endpoint();
 }
 
+// One proxy thread. Teardown order matters: the acceptor and the idle upstream connections go
+// first, then the io_context (destroying it destroys the suspended sessions, whose destructors still
+// use the ProxyContext), and the ProxyContext last.
 struct Worker {
-  net::io_context ioc{1};
+  std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
   std::unique_ptr<Listener> listener;
   std::unique_ptr<ProxyContext> ctx;
+
+  Worker() = default;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker() {
+    listener.reset();
+    if (ctx) ctx->pool.close_all();
+    ioc.reset();
+  }
 };
 
 // Runs on the first worker's io_context.
@@ -46,8 +58,15 @@ net::awaitable<void> drain(const Options& options, HealthState& state, Metrics& 
   co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
 
   for (auto& w : workers)
-    net::post(w->ioc, [&w] {
-      w->listener->close();
+    net::post((*w->ioc), [&w] {
+      if (!w->listener->refuse_new_connections()) log::warn("could not filter new connections; closing the listener directly");
+    });
+  // Handshakes under way when the filter went on complete within a round trip; keep accepting briefly.
+  timer.expires_after(std::chrono::milliseconds(50));
+  co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+  for (auto& w : workers)
+    net::post((*w->ioc), [&w] {
+      w->listener->close(*w->ctx);
       w->ctx->sessions.close_idle();
     });
   log::info("listener closed, waiting for in-flight requests", {{"open_connections", std::to_string(metrics.open_connections())}});
@@ -58,14 +77,14 @@ net::awaitable<void> drain(const Options& options, HealthState& state, Metrics& 
   auto left = metrics.open_connections();
   if (left > 0) {
     log::warn("drain deadline reached, closing the remaining connections", {{"open_connections", std::to_string(left)}});
-    for (auto& w : workers) net::post(w->ioc, [&w] { w->ctx->sessions.close_all(); });
+    for (auto& w : workers) net::post((*w->ioc), [&w] { w->ctx->sessions.close_all(); });
     timer.expires_after(std::chrono::milliseconds(100));
     co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
   admin.stop();
   for (auto& w : workers) {
-    net::post(w->ioc, [&w] { w->ctx->pool.close_all(); });
-    w->ioc.stop();
+    net::post((*w->ioc), [&w] { w->ctx->pool.close_all(); });
+    (*w->ioc).stop();
   }
 }
 
@@ -87,10 +106,10 @@ ExitCode run_server(const Options& options) {
   tcp::endpoint upstream;
   try {
     for (int i = 0; i < options.threads; ++i) workers.push_back(std::make_unique<Worker>());
-    auto& main_ioc = workers.front()->ioc;
+    auto& main_ioc = *workers.front()->ioc;
     upstream = resolve(main_ioc, options.upstream);
     auto listen = resolve(main_ioc, options.listen);
-    for (auto& w : workers) w->listener = std::make_unique<Listener>(w->ioc, listen, options.threads > 1);
+    for (auto& w : workers) w->listener = std::make_unique<Listener>((*w->ioc), listen, options.threads > 1);
     admin = std::make_unique<AdminServer>(main_ioc, resolve(main_ioc, options.admin), state, metrics);
   } catch (const boost::system::system_error& e) {
     log::error("cannot start: " + std::string(e.what()), {{"listen", options.listen.to_string()}, {"admin", options.admin.to_string()}});
@@ -101,7 +120,7 @@ ExitCode run_server(const Options& options) {
   UpstreamCheck upstream_check(options, state);
   for (auto& w : workers) {
     w->ctx = std::make_unique<ProxyContext>(ProxyContext{options, state, metrics,
-                                                         UpstreamPool(w->ioc.get_executor(), upstream, options.upstream_connect_timeout,
+                                                         UpstreamPool((*w->ioc).get_executor(), upstream, options.upstream_connect_timeout,
                                                                       options.upstream_pool_max_idle),
                                                          SessionRegistry{}, [&probe] { probe.wake(); }});
     w->listener->start(*w->ctx);
@@ -117,7 +136,7 @@ ExitCode run_server(const Options& options) {
                                     {"database", redact_userinfo(options.db_url)},
                                     {"threads", std::to_string(options.threads)}});
 
-  auto& main_ioc = workers.front()->ioc;
+  auto& main_ioc = *workers.front()->ioc;
   // SIGTERM: Kubernetes sends this to start a graceful shutdown. SIGINT: Ctrl-C, the same.
   net::signal_set signals(main_ioc, SIGTERM, SIGINT);
   signals.async_wait([&](const error_code& ec, int signo) {
@@ -128,8 +147,8 @@ ExitCode run_server(const Options& options) {
 
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < workers.size(); ++i) threads.emplace_back([&w = *workers[i]] {
-    auto guard = net::make_work_guard(w.ioc);
-    w.ioc.run();
+    auto guard = net::make_work_guard((*w.ioc));
+    (*w.ioc).run();
   });
   {
     auto guard = net::make_work_guard(main_ioc);

@@ -34,20 +34,23 @@ echo "install-deps: all packages present"
 
 # Go tools, from the Go module proxy (pinned): promtool checks /metrics, toxiproxy injects database
 # faults. `go install` builds from source: promtool takes minutes on 2 cores, so they build in parallel.
-export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+# Each entry: the binary, the module@version, and the name `go install` gives it (toxiproxy's v2
+# commands are cmd/server and cmd/cli, installed under their usual names).
 go_tools=(
-  "promtool github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
-  "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/toxiproxy-server@v2.5.0"
-  "toxiproxy-cli github.com/Shopify/toxiproxy/v2/cmd/toxiproxy-cli@v2.5.0"
+  "promtool github.com/prometheus/prometheus/cmd/promtool@v0.316.0 promtool"
+  "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0 server"
+  "toxiproxy-cli github.com/Shopify/toxiproxy/v2/cmd/cli@v2.5.0 cli"
 )
+gobin=$(go env GOBIN 2>/dev/null); [[ -n $gobin ]] || gobin="$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+mkdir -p "$gobin"
 pids=()
 for entry in "${go_tools[@]}"; do
-  read -r bin module <<<"$entry"
-  command -v "$bin" >/dev/null && continue
+  read -r bin module built <<<"$entry"
+  [[ -x $gobin/$bin ]] && continue
   command -v go >/dev/null || { echo "install-deps: go is needed to install $bin"; exit 1; }
   echo "install-deps: go install $module"
-  go install "$module" &
+  (tmp=$(mktemp -d) && GOBIN=$tmp go install "$module" && install -m 755 "$tmp/$built" "$gobin/$bin" && rm -rf "$tmp") &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || { echo "install-deps: a go install failed"; exit 1; }; done
-echo "install-deps: Go tools present"
+echo "install-deps: Go tools present in $gobin"

@@ -1,5 +1,6 @@
 #include "healthproxy/proxy/listener.hpp"
 
+#include <linux/filter.h>
 #include <sys/socket.h>
 
 #include "common/log.hpp"
@@ -19,9 +20,34 @@ Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, bool reu
 
 void Listener::start(ProxyContext& ctx) { net::co_spawn(acceptor_.get_executor(), accept_loop(ctx), net::detached); }
 
-void Listener::close() {
-  error_code ignored;
-  acceptor_.close(ignored);
+bool Listener::refuse_new_connections() {
+  // Classic BPF on the listening socket; it sees each segment from the TCP header on. Byte 13 holds
+  // the flags: a segment with SYN and without ACK opens a new connection and is dropped (the client
+  // retries and, once the listener is closed, is refused). Everything else passes, including the
+  // ACKs that complete handshakes already under way, so those connections still reach accept().
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFF),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  return ::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == 0;
+}
+
+void Listener::close(ProxyContext& ctx) {
+  // Connections the kernel has completed but we have not accepted yet would be reset by close():
+  // their clients already sent a request. Accept and serve them first.
+  error_code ec;
+  acceptor_.non_blocking(true, ec);
+  for (int i = 0; !ec && i < 4096; ++i) {
+    tcp::socket socket(acceptor_.get_executor());
+    acceptor_.accept(socket, ec);
+    if (ec) break;
+    net::co_spawn(acceptor_.get_executor(), serve_connection(std::move(socket), ctx), net::detached);
+  }
+  acceptor_.close(ec);
 }
 
 net::awaitable<void> Listener::accept_loop(ProxyContext& ctx) {

@@ -1,5 +1,7 @@
 #include "healthproxy/proxy/session.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <limits>
 #include <memory>
@@ -10,10 +12,17 @@
 
 namespace podguard::healthproxy {
 
+namespace {
+bool has_pending_bytes(beast::tcp_stream& s) {
+  char byte;
+  return ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+}  // namespace
+
 void SessionRegistry::close_idle() {
   closing_ = true;
   for (auto& e : entries_) {
-    if (!e.idle) continue;
+    if (!e.idle || e.fresh || has_pending_bytes(*e.client)) continue;
     error_code ignored;
     e.client->socket().shutdown(tcp::socket::shutdown_both, ignored);
     e.client->socket().close(ignored);
@@ -71,13 +80,14 @@ class Session {
   // Waits (idle timeout) for the first byte of the next request; false when the connection ends.
   net::awaitable<bool> wait_for_request() {
     if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
-    if (ctx_.sessions.closing()) co_return false;
+    if (ctx_.sessions.closing() && !handle_->fresh) co_return false;  // draining: no next request
     handle_->idle = true;
     buffer_.shrink_to_fit();  // an idle keep-alive connection holds no buffer memory
     client_.expires_after(opt_.idle_timeout);
     error_code ec;
     auto n = co_await client_.async_read_some(buffer_.prepare(512), net::redirect_error(use, ec));
     handle_->idle = false;
+    handle_->fresh = false;
     if (ec) co_return false;  // closed, idle timeout, or closed by a drain
     buffer_.commit(n);
     co_return true;

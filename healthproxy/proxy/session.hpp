@@ -18,13 +18,16 @@ class SessionRegistry {
  public:
   struct Entry {
     beast::tcp_stream* client = nullptr;
-    bool idle = true;  // waiting for the next request
+    bool idle = true;   // waiting for the next request
+    bool fresh = true;  // no request read yet: the client connected to get an answer, so it gets one
   };
   using Handle = std::list<Entry>::iterator;
 
-  Handle add(beast::tcp_stream& client) { return entries_.insert(entries_.end(), Entry{&client, true}); }
+  Handle add(beast::tcp_stream& client) { return entries_.insert(entries_.end(), Entry{&client, true, true}); }
   void remove(Handle h) { entries_.erase(h); }
-  void close_idle();  // and from now on, sessions close instead of going idle
+  // Closes keep-alive connections that are idle between requests, except those whose next request
+  // has already arrived; from now on every session closes after its current response.
+  void close_idle();
   void close_all();
   bool closing() const { return closing_; }
   std::size_t size() const { return entries_.size(); }

@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Tests of the Helm charts without a cluster: charts/podguard (library) and charts/todo-chatbot.
+#   - helm dependency build (Chart.lock in sync), helm lint --strict on both charts and on a
+#     third-party fixture chart that includes the library (tests/charts/thirdparty);
+#   - helm template for every example values file, on Kubernetes 1.28 (regular sidecar) and 1.30
+#     (native sidecar), with assertions on the YAML (tests/charts/check_rendered.py);
+#   - values.schema.json and the chart's `fail`s reject bad values with the expected message;
+#   - kube-linter on every rendering (config: charts/.kube-linter.yaml);
+#   - with PODGUARD_BUILD (CTest sets it): the rendered initcheck and healthproxy arguments run
+#     against the real binaries, so a flag the chart writes is a flag the binary takes.
+# Needs helm, kube-linter (scripts/install-deps.sh --test-tools installs both) and python3 with
+# PyYAML (Debian: python3-yaml). A missing tool is a failure, never a skip.
+# Prints "ok - ..." / "FAIL - ..." lines and ends with "N passed, M failed"; exits 1 on a failure.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$REPO/tests/charts
+CHECK=$HERE/check_rendered.py
+PASSED=0
+FAILED=0
+
+pass() { PASSED=$((PASSED + 1)); echo "ok   - $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $1"; [[ $# -gt 1 ]] && printf '       %s\n' "${@:2}"; return 0; }
+finish() { echo "${PASSED} passed, ${FAILED} failed"; [[ $FAILED -eq 0 ]]; exit $?; }
+
+WORK=$(mktemp -d /tmp/podguard-charts.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# Helm keeps no state of ours in the user's home: a file:// dependency needs no repository.
+export HELM_CACHE_HOME=$WORK/helm/cache HELM_CONFIG_HOME=$WORK/helm/config HELM_DATA_HOME=$WORK/helm/data
+
+# `go install` puts the tools in GOBIN, else GOPATH/bin; neither is on PATH by default.
+for dir in "${GOBIN:-}" "$(go env GOPATH 2>/dev/null)/bin" "$HOME/go/bin"; do
+  [[ -n $dir && $dir != /bin && -d $dir ]] && PATH=$PATH:$dir
+done
+
+# --- Tools ------------------------------------------------------------------------------------------
+if command -v helm >/dev/null; then
+  pass "helm is installed ($(helm version --short 2>/dev/null))"
+else
+  fail "helm is installed" "install it: go install helm.sh/helm/v3/cmd/helm@v3.22.0 (scripts/install-deps.sh --test-tools)"
+  finish
+fi
+if python3 -c 'import yaml' 2>/dev/null; then
+  pass "python3 with PyYAML is installed"
+else
+  fail "python3 with PyYAML is installed" "install it: apt-get install python3-yaml (scripts/install-deps.sh)"
+  finish
+fi
+if command -v kube-linter >/dev/null; then
+  HAVE_KUBE_LINTER=1
+  pass "kube-linter is installed ($(kube-linter version 2>/dev/null))"
+else
+  HAVE_KUBE_LINTER=0
+  fail "kube-linter is installed" \
+    "install it: go install golang.stackrox.io/kube-linter/cmd/kube-linter@v0.8.2 (scripts/install-deps.sh --test-tools)" \
+    "the kube-linter checks below fail too"
+fi
+
+# The charts are copied: `helm dependency build` writes charts/podguard-*.tgz next to Chart.yaml,
+# which must not land in the source tree.
+mkdir -p "$WORK/charts" "$WORK/out"
+cp -r "$REPO/charts/podguard" "$REPO/charts/todo-chatbot" "$WORK/charts/"
+cp -r "$HERE/thirdparty" "$WORK/charts/shop"
+rm -rf "$WORK/charts/todo-chatbot/charts" "$WORK/charts/shop/charts"
+TODO=$WORK/charts/todo-chatbot
+SHOP=$WORK/charts/shop
+
+# h ARGS...: helm, bounded.
+h() { timeout 60 helm "$@"; }
+
+# run_python SCENARIO FILES...: the assertions of check_rendered.py, counted here.
+run_python() {
+  local out="$WORK/out/py.$RANDOM" rc
+  timeout 60 python3 "$CHECK" "$@" >"$out" 2>&1
+  rc=$?
+  cat "$out"
+  local p f
+  p=$(grep -c '^ok ' "$out")
+  f=$(grep -c '^FAIL ' "$out")
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then fail "check_rendered.py $1 ran" "exit $rc"; fi
+}
+
+# Fake secrets for rendering: of the right shape, so that the real initcheck accepts them below.
+OPENAI_KEY="sk-proj-$(printf 'podguard chart test key' | sha256sum | cut -c1-64)"
+AUTH_SECRET=$(python3 -c 'import base64, hashlib; print(base64.b64encode(hashlib.sha256(b"podguard chart test secret").digest()).decode())')
+printf '%s' "$OPENAI_KEY" >"$WORK/openai-api-key"
+printf '%s' "$AUTH_SECRET" >"$WORK/better-auth-secret"
+printf '%s' 'pg-test-password' >"$WORK/postgres-password"
+# Given the way an operator gives them: --set-file, whose files have no trailing newline.
+SECRETS=(--set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+  --set-file "postgresql.auth.password=$WORK/postgres-password")
+NEON_URL='postgresql://todo:neon-test-password@ep-test-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require'
+printf '%s' "$NEON_URL" >"$WORK/database-url"
+NEON_SECRETS=(--set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+  --set-file "secrets.databaseUrl=$WORK/database-url")
+
+# --- Dependencies -----------------------------------------------------------------------------------
+if [[ -f $REPO/charts/todo-chatbot/Chart.lock ]]; then pass "todo-chatbot: Chart.lock is committed"; else fail "todo-chatbot: Chart.lock is committed"; fi
+if h dependency build "$TODO" >"$WORK/out/dep" 2>&1 && ls "$TODO"/charts/podguard-*.tgz >/dev/null 2>&1; then
+  pass "todo-chatbot: helm dependency build (file://../podguard)"
+else
+  fail "todo-chatbot: helm dependency build" "$(cat "$WORK/out/dep")" \
+    "(a stale Chart.lock: run helm dependency update charts/todo-chatbot, and commit the Chart.lock)"
+  finish
+fi
+if cmp -s "$REPO/charts/todo-chatbot/Chart.lock" "$TODO/Chart.lock"; then
+  pass "todo-chatbot: Chart.lock is in sync with Chart.yaml (the build took it as is)"
+else
+  fail "todo-chatbot: Chart.lock is in sync with Chart.yaml (the build took it as is)" "run: helm dependency update charts/todo-chatbot"
+fi
+if h dependency build "$SHOP" >"$WORK/out/dep-shop" 2>&1; then
+  pass "third-party fixture: helm dependency build"
+else
+  fail "third-party fixture: helm dependency build" "$(cat "$WORK/out/dep-shop")"
+fi
+
+# --- Lint -------------------------------------------------------------------------------------------
+# lint NAME CHART ARGS...: helm lint --strict passes with no warning and no `fail` reached.
+lint() {
+  local name=$1 chart=$2
+  shift 2
+  h lint --strict "$chart" "$@" >"$WORK/out/lint" 2>&1
+  local rc=$?
+  if [[ $rc -eq 0 ]] && ! grep -qE '\[(WARNING|ERROR)\]|Fail:' "$WORK/out/lint"; then
+    pass "helm lint --strict $name"
+  else
+    fail "helm lint --strict $name" "exit $rc" "$(cat "$WORK/out/lint")"
+  fi
+}
+lint "podguard (library)" "$WORK/charts/podguard"
+for kube in 1.28 1.30; do
+  lint "todo-chatbot (defaults, kube $kube)" "$TODO" --kube-version "$kube" "${SECRETS[@]}"
+done
+lint "todo-chatbot -f values-dev.yaml" "$TODO" --kube-version 1.30 -f "$TODO/values-dev.yaml" "${SECRETS[@]}"
+lint "todo-chatbot -f values-neon.yaml" "$TODO" --kube-version 1.30 -f "$TODO/values-neon.yaml" "${NEON_SECRETS[@]}"
+lint "third-party fixture" "$SHOP" --kube-version 1.30
+
+# --- Render -----------------------------------------------------------------------------------------
+# render NAME CHART KUBE ARGS...: helm template into $WORK/rendered/NAME.yaml.
+mkdir -p "$WORK/rendered"
+render() {
+  local name=$1 chart=$2 kube=$3
+  shift 3
+  if h template t "$chart" --kube-version "$kube" "$@" >"$WORK/rendered/$name.yaml" 2>"$WORK/out/$name.err"; then
+    pass "helm template $name"
+  else
+    fail "helm template $name" "$(cat "$WORK/out/$name.err")"
+  fi
+}
+for kube in 1.28 1.30; do
+  render "default-$kube" "$TODO" "$kube" "${SECRETS[@]}"
+  render "dev-$kube" "$TODO" "$kube" -f "$TODO/values-dev.yaml" "${SECRETS[@]}"
+  render "neon-$kube" "$TODO" "$kube" -f "$TODO/values-neon.yaml" "${NEON_SECRETS[@]}"
+  render "shop-$kube" "$SHOP" "$kube"
+done
+render minimal "$TODO" 1.28 "${SECRETS[@]}" --set initcheck.enabled=false --set frontend.enabled=false --set tests.enabled=false
+render existing-secrets "$TODO" 1.30 --set secrets.existingSecret=app-secrets --set postgresql.auth.existingSecret=pg-secret
+render forced-native "$TODO" 1.28 "${SECRETS[@]}" --set healthproxy.sidecarMode=native
+render forced-regular "$TODO" 1.30 "${SECRETS[@]}" --set healthproxy.sidecarMode=regular
+render config-changed "$TODO" 1.30 "${SECRETS[@]}" --set backend.config.LOG_LEVEL=debug
+printf '%s' 'another-auth-secret-0123456789abcdefXYZ' >"$WORK/other-secret"
+render secret-changed "$TODO" 1.30 "${SECRETS[@]}" --set-file "secrets.betterAuthSecret=$WORK/other-secret"
+printf '%s' 'p@ss/w:rd #1+' >"$WORK/odd-password"
+render url-encoding "$TODO" 1.30 "${SECRETS[@]}" --set-file "postgresql.auth.password=$WORK/odd-password"
+
+# NOTES.txt: `helm template` does not render it and `helm install --dry-run` needs a cluster's
+# version, so a copy of the chart renders it into a ConfigMap.
+NOTES_CHART=$WORK/notes/todo-chatbot
+mkdir -p "$WORK/notes" && cp -r "$TODO" "$NOTES_CHART"
+{ echo '{{- define "test.notes" -}}'; cat "$TODO/templates/NOTES.txt"; echo '{{- end -}}'; } >"$NOTES_CHART/templates/_test_notes.tpl"
+rm "$NOTES_CHART/templates/NOTES.txt"
+printf '%s\n' 'apiVersion: v1' 'kind: ConfigMap' 'metadata: {name: notes}' 'data:' '  notes: {{ include "test.notes" . | toJson }}' \
+  >"$NOTES_CHART/templates/test-notes.yaml"
+# notes NAME KUBE ARGS... -- WANT...: NOTES.txt renders and contains every WANT line.
+notes() {
+  local name=$1 kube=$2
+  shift 2
+  local args=()
+  while [[ $1 != -- ]]; do args+=("$1"); shift; done
+  shift
+  if ! h template t "$NOTES_CHART" --kube-version "$kube" -s templates/test-notes.yaml "${args[@]}" >"$WORK/out/notes.yaml" 2>&1; then
+    fail "NOTES.txt renders ($name)" "$(cat "$WORK/out/notes.yaml")"
+    return
+  fi
+  python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["notes"])' "$WORK/out/notes.yaml" >"$WORK/out/notes.txt"
+  local want missing=()
+  for want in "$@"; do grep -qF -- "$want" "$WORK/out/notes.txt" || missing+=("$want"); done
+  if ((${#missing[@]} == 0)); then pass "NOTES.txt renders ($name)"; else fail "NOTES.txt renders ($name)" "missing: ${missing[*]}" "$(cat "$WORK/out/notes.txt")"; fi
+}
+notes "values-dev.yaml, kube 1.30" 1.30 -f "$TODO/values-dev.yaml" "${SECRETS[@]}" -- \
+  "native sidecar" "minikube service t-todo-chatbot-frontend -n default --url" \
+  "kubectl -n default port-forward svc/t-todo-chatbot-backend 8000:8000 9901:9901" \
+  "helm test t -n default" "http://todo.local/" "NEXT_PUBLIC_*"
+notes "defaults, kube 1.28" 1.28 "${SECRETS[@]}" -- "regular container next to the backend" "Init:CrashLoopBackOff"
+
+# --- Assertions on the rendered YAML ----------------------------------------------------------------
+R=$WORK/rendered
+run_python values-file "$TODO/values.yaml" "$TODO/values-dev.yaml" "$TODO/values-neon.yaml"
+run_python default "$R/default-1.30.yaml"
+run_python regular "$R/default-1.28.yaml"
+run_python forced-native "$R/forced-native.yaml"
+run_python forced-regular "$R/forced-regular.yaml"
+run_python dev "$R/dev-1.30.yaml"
+run_python neon "$R/neon-1.30.yaml"
+run_python existing-secrets "$R/existing-secrets.yaml"
+run_python minimal "$R/minimal.yaml"
+run_python checksum-config "$R/default-1.30.yaml" "$R/config-changed.yaml"
+run_python checksum-secret "$R/default-1.30.yaml" "$R/secret-changed.yaml"
+run_python url-encoding "$R/url-encoding.yaml"
+run_python thirdparty "$R/shop-1.30.yaml" native
+run_python thirdparty "$R/shop-1.28.yaml" regular
+
+# --- Rejections -------------------------------------------------------------------------------------
+# reject NAME WANT CHART ARGS...: helm template fails and says WANT.
+reject() {
+  local name=$1 want=$2 chart=$3
+  shift 3
+  h template t "$chart" --kube-version 1.30 "$@" >"$WORK/out/reject" 2>&1
+  local rc=$?
+  if [[ $rc -ne 0 ]] && grep -qF -- "$want" "$WORK/out/reject"; then
+    pass "rejects $name"
+  else
+    fail "rejects $name" "exit $rc, want the message: $want" "$(head -c 1500 "$WORK/out/reject")"
+  fi
+}
+# values.schema.json
+reject "backend.replicas: 0" "at '/backend/replicas': minimum: got 0, want 1" "$TODO" "${SECRETS[@]}" --set backend.replicas=0
+reject "frontend.replicas: 0" "at '/frontend/replicas': minimum: got 0, want 1" "$TODO" "${SECRETS[@]}" --set frontend.replicas=0
+reject "healthproxy.sidecarMode: bogus" "at '/healthproxy/sidecarMode': value must be one of 'auto', 'native', 'regular'" \
+  "$TODO" "${SECRETS[@]}" --set healthproxy.sidecarMode=bogus
+reject "a missing required key (backend.image.repository)" "at '/backend/image': missing property 'repository'" \
+  "$TODO" "${SECRETS[@]}" --set backend.image.repository=null
+reject "a misspelt key (backend.replica)" "at '/backend': additional properties 'replica' not allowed" \
+  "$TODO" "${SECRETS[@]}" --set backend.replica=3
+reject "a duration that is not one (probeInterval: 5 seconds)" "at '/healthproxy/flags/probeInterval'" \
+  "$TODO" "${SECRETS[@]}" --set 'healthproxy.flags.probeInterval=5 seconds'
+reject "an unknown healthproxy flag" "at '/healthproxy/flags': additional properties 'probeIntervall' not allowed" \
+  "$TODO" "${SECRETS[@]}" --set healthproxy.flags.probeIntervall=5s
+reject "an unknown initcheck kind" "at '/backend/require/0'" "$TODO" "${SECRETS[@]}" --set 'backend.require[0].kind=postgres'
+reject "postgresql.urlScheme: mysql" "at '/postgresql/urlScheme': value must be one of" "$TODO" "${SECRETS[@]}" --set postgresql.urlScheme=mysql
+reject "a NodePort outside 30000-32767" "at '/frontend/service/nodePort': minimum: got 80" \
+  "$TODO" "${SECRETS[@]}" --set frontend.service.nodePort=80
+reject "a resources block without limits" "at '/backend/resources': missing property 'limits'" \
+  "$TODO" "${SECRETS[@]}" --set backend.resources.limits=null
+# Required secrets (the chart's `fail`): nothing secret in values.yaml, so each must be given.
+reject "an install without any secret" "the in-cluster PostgreSQL has no password" "$TODO"
+reject "no AI provider key" "no AI provider key: set secrets.openaiApiKey or secrets.anthropicApiKey" \
+  "$TODO" --set-file "postgresql.auth.password=$WORK/postgres-password" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+reject "no BETTER_AUTH_SECRET" "no BETTER_AUTH_SECRET: set secrets.betterAuthSecret" \
+  "$TODO" --set-file "postgresql.auth.password=$WORK/postgres-password" --set-file "secrets.openaiApiKey=$WORK/openai-api-key"
+reject "no DATABASE_URL without the in-cluster PostgreSQL" "no DATABASE_URL: postgresql.enabled is false, so set secrets.databaseUrl" \
+  "$TODO" -f "$TODO/values-neon.yaml" --set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+reject "a DATABASE_URL the chart cannot build (password in an existing Secret)" "which the chart cannot read" \
+  "$TODO" --set postgresql.auth.existingSecret=pg --set-file "secrets.openaiApiKey=$WORK/openai-api-key" \
+  --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+reject "a frontend secret key the chart's Secret lacks" "frontend.secretKeys: NEXTAUTH_SECRET is not a key" \
+  "$TODO" "${SECRETS[@]}" --set 'frontend.secretKeys={BETTER_AUTH_SECRET,NEXTAUTH_SECRET}'
+reject "an Ingress without the frontend" "ingress.enabled needs frontend.enabled" \
+  "$TODO" "${SECRETS[@]}" --set ingress.enabled=true --set frontend.enabled=false
+# helm lint rejects bad values too.
+h lint --strict "$TODO" --kube-version 1.30 "${SECRETS[@]}" --set backend.replicas=0 >"$WORK/out/lint-bad" 2>&1
+rc=$?
+if [[ $rc -ne 0 ]] && grep -qF "minimum: got 0, want 1" "$WORK/out/lint-bad"; then
+  pass "helm lint rejects backend.replicas: 0"
+else
+  fail "helm lint rejects backend.replicas: 0" "exit $rc" "$(cat "$WORK/out/lint-bad")"
+fi
+# The library's own checks, for charts without a schema.
+reject "library: sidecarMode bogus" "podguard: sidecarMode must be auto, native or regular, not \"bogus\"" \
+  "$SHOP" --set healthproxy.sidecarMode=bogus
+reject "library: the database URL as a flag" "podguard.sidecar: flags.dbUrl is set by the chart" \
+  "$SHOP" --set healthproxy.flags.dbUrl=postgresql://x
+reject "library: a missing image repository" "podguard.image: image.repository is empty" \
+  "$SHOP" --set initcheck.image.repository=
+
+# --- kube-linter ------------------------------------------------------------------------------------
+for name in default-1.28 default-1.30 dev-1.28 dev-1.30 neon-1.28 neon-1.30 existing-secrets minimal; do
+  if [[ $HAVE_KUBE_LINTER -eq 0 ]]; then
+    fail "kube-linter $name" "kube-linter is not installed"
+    continue
+  fi
+  if timeout 120 kube-linter lint --config "$REPO/charts/.kube-linter.yaml" "$R/$name.yaml" >"$WORK/out/kl" 2>&1; then
+    pass "kube-linter $name"
+  else
+    fail "kube-linter $name" "$(head -c 4000 "$WORK/out/kl")"
+  fi
+done
+
+# --- The rendered arguments against the real binaries -----------------------------------------------
+# What the chart writes must be what the binaries take: initcheck accepts the fake secrets with the
+# rendered flags, healthproxy starts with them (listen/admin overridden: a flag given twice keeps
+# its last value, and tests never take fixed ports).
+if [[ -n ${PODGUARD_BUILD:-} ]]; then
+  INITCHECK=$PODGUARD_BUILD/initcheck/initcheck
+  HEALTHPROXY=$PODGUARD_BUILD/healthproxy/healthproxy
+  # container_args FILE CONTAINER: one rendered argument per line (the backend Deployment's).
+  container_args() {
+    python3 - "$1" "$2" <<'EOF'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+dep = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-backend")][0]
+spec = dep["spec"]["template"]["spec"]
+for c in (spec.get("initContainers") or []) + spec["containers"]:
+    if c["name"] == sys.argv[2]:
+        print("\n".join(c["args"]))
+EOF
+  }
+  for name in default-1.30 dev-1.30 neon-1.30; do
+    if [[ ! -x $INITCHECK ]]; then fail "initcheck takes the arguments of $name" "no $INITCHECK"; break; fi
+    mapfile -t args < <(container_args "$R/$name.yaml" initcheck)
+    url="postgresql://todo:pg-test-password@t-todo-chatbot-postgresql:5432/todo"
+    [[ $name == neon-* ]] && url=$NEON_URL
+    # --connect (values-neon.yaml) would try the fake Neon host: a network failure is only a note
+    # (exit 0), bounded here by a shorter --connect-timeout given last.
+    env -i DATABASE_URL="$url" OPENAI_API_KEY="$OPENAI_KEY" BETTER_AUTH_SECRET="$AUTH_SECRET" \
+      timeout 30 "$INITCHECK" "${args[@]}" --connect-timeout=2s --termination-log="$WORK/out/termination-log" >"$WORK/out/ic" 2>&1
+    rc=$?
+    if [[ $rc -eq 0 ]]; then pass "initcheck takes the arguments of $name (${args[*]})"; else fail "initcheck takes the arguments of $name" "exit $rc" "$(cat "$WORK/out/ic")"; fi
+  done
+  for name in default-1.30 dev-1.30 neon-1.30 default-1.28; do
+    if [[ ! -x $HEALTHPROXY ]]; then fail "healthproxy takes the arguments of $name" "no $HEALTHPROXY"; break; fi
+    mapfile -t args < <(container_args "$R/$name.yaml" healthproxy)
+    env -i DATABASE_URL="postgresql://todo:pw@db.invalid:5432/todo" \
+      timeout -s TERM --preserve-status 2 "$HEALTHPROXY" "${args[@]}" --listen=127.0.0.1:0 --admin=127.0.0.1:0 \
+      --drain-min=0s --drain-max=1s >"$WORK/out/hp" 2>&1
+    rc=$?
+    if [[ $rc -eq 0 ]] && grep -q "healthproxy started" "$WORK/out/hp"; then
+      pass "healthproxy takes the arguments of $name"
+    else
+      fail "healthproxy takes the arguments of $name" "exit $rc" "$(head -c 2000 "$WORK/out/hp")"
+    fi
+  done
+else
+  echo "skip - the rendered arguments against the binaries: PODGUARD_BUILD is not set (CTest sets it)"
+fi
+
+finish
