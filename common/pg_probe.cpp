@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/ascii.hpp"
+#include "common/deadline_io.hpp"
 #include "common/redact.hpp"
 
 namespace podguard {
@@ -34,60 +35,9 @@ std::string one_line(std::string text) {
   return std::string(trimmed);
 }
 
-int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
-
-// Waits for the socket; false when the deadline passed first.
+// Waits for the socket; false when the deadline passed first (a poll error lets libpq report it).
 bool wait_socket(int fd, bool for_write, Clock::time_point deadline) {
-  pollfd p{fd, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
-  for (;;) {
-    int left = remaining_ms(deadline);
-    if (left == 0) return false;
-    int r = ::poll(&p, 1, left);
-    if (r > 0) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) return true;  // let libpq report the socket error
-  }
-}
-
-// getaddrinfo cannot be interrupted, and a black-holed resolver would hold it for many seconds, so it
-// runs on a detached thread and we stop waiting at the deadline. Returns numeric addresses, "" on
-// failure (reason set), nothing when the host is numeric or a Unix socket (libpq handles those).
-struct Resolved {
-  std::vector<std::string> addresses;
-  FailureReason reason = FailureReason::none;
-};
-
-Resolved resolve(const std::string& host, Clock::time_point deadline) {
-  auto promise = std::make_shared<std::promise<std::vector<std::string>>>();
-  auto future = promise->get_future();
-  std::thread([host, promise] {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* list = nullptr;
-    std::vector<std::string> out;
-    if (::getaddrinfo(host.c_str(), nullptr, &hints, &list) == 0) {
-      for (auto* ai = list; ai; ai = ai->ai_next) {
-        char buf[NI_MAXHOST];
-        if (::getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) == 0 &&
-            std::find(out.begin(), out.end(), buf) == out.end())
-          out.emplace_back(buf);
-      }
-      ::freeaddrinfo(list);
-    }
-    promise->set_value(std::move(out));
-  }).detach();
-  Resolved r;
-  if (future.wait_until(deadline) != std::future_status::ready) {
-    r.reason = FailureReason::timeout;
-    return r;
-  }
-  r.addresses = future.get();
-  if (r.addresses.empty()) r.reason = FailureReason::dns;
-  return r;
+  return wait_fd(fd, static_cast<short>(for_write ? POLLOUT : POLLIN), deadline) != 0;
 }
 
 bool numeric_or_socket(const std::string& host) {
@@ -117,9 +67,9 @@ std::optional<ProbeOutcome> pre_resolve(LibpqParams& params, Clock::time_point d
       continue;
     }
     any_named = true;
-    auto r = resolve(host, deadline);
-    if (r.reason != FailureReason::none) {
-      last_failure = r.reason;
+    auto r = resolve_with_deadline(host, deadline);
+    if (r.timed_out || r.addresses.empty()) {
+      last_failure = r.timed_out ? FailureReason::timeout : FailureReason::dns;
       failed_host = host;
       continue;
     }

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/deadline_io.hpp"
 #include "common/log.hpp"
 #include "healthproxy/probe/probe_loop.hpp"
 
@@ -27,25 +28,6 @@ namespace podguard::healthproxy {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  if (left <= 0) return 0;
-  return left > 3'600'000 ? 3'600'000 : static_cast<int>(left);
-}
-
-// 1: ready, 0: the deadline passed, -1: poll failed.
-int wait_fd(int fd, short events, Clock::time_point deadline) {
-  pollfd p{fd, events, 0};
-  for (;;) {
-    int left = remaining_ms(deadline);
-    if (left == 0) return 0;
-    int r = ::poll(&p, 1, left);
-    if (r > 0) return 1;
-    if (r == 0) return 0;
-    if (errno != EINTR) return -1;
-  }
-}
 
 class Fd {
  public:
@@ -66,56 +48,29 @@ struct Address {
   socklen_t length = 0;
 };
 
-// Numeric hosts are parsed in place. Names go through getaddrinfo on a detached thread (it cannot be
-// interrupted), and we stop waiting at the deadline, as common/pg_probe does.
+// Every address of the host (names resolved within the deadline, see common/deadline_io), with the port.
 std::vector<Address> resolve(const HostPort& target, Clock::time_point deadline, std::string& error) {
+  auto resolution = resolve_with_deadline(target.host, deadline);
+  if (resolution.timed_out) error = "resolve timeout";
+  else if (resolution.addresses.empty()) error = "cannot resolve " + target.host;
   std::vector<Address> out;
-  Address a;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
-  if (::inet_pton(AF_INET, target.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(target.port);
-    a.length = sizeof(sockaddr_in);
-    out.push_back(a);
-    return out;
-  }
-  a = Address{};
-  if (::inet_pton(AF_INET6, target.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(target.port);
-    a.length = sizeof(sockaddr_in6);
-    out.push_back(a);
-    return out;
-  }
-
-  auto promise = std::make_shared<std::promise<std::vector<Address>>>();
-  auto future = promise->get_future();
-  std::thread([host = target.host, port = std::to_string(target.port), promise] {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* list = nullptr;
-    std::vector<Address> found;
-    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &list) == 0) {
-      for (auto* ai = list; ai; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
-        Address r;
-        std::memcpy(&r.storage, ai->ai_addr, ai->ai_addrlen);
-        r.length = ai->ai_addrlen;
-        found.push_back(r);
-      }
-      ::freeaddrinfo(list);
+  for (const auto& text : resolution.addresses) {
+    Address a;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    if (::inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons(target.port);
+      a.length = sizeof(sockaddr_in);
+    } else if (::inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = htons(target.port);
+      a.length = sizeof(sockaddr_in6);
+    } else {
+      continue;  // a scoped address getnameinfo wrote as "fe80::1%eth0": not ours to guess
     }
-    promise->set_value(std::move(found));
-  }).detach();
-  if (future.wait_until(deadline) != std::future_status::ready) {
-    error = "resolve timeout";
-    return out;
+    out.push_back(a);
   }
-  out = future.get();
-  if (out.empty()) error = "cannot resolve " + target.host;
   return out;
 }
 
