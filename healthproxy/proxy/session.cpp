@@ -103,6 +103,11 @@ class Session {
       ctx_.metrics.count_rejection(Rejection::header_timeout);
       co_return false;
     }
+    if (ec == http::error::body_limit) {  // a Content-Length over --max-body-size, seen in the header
+      ctx_.metrics.count_rejection(Rejection::body_too_large);
+      co_await reply(make_error(413, "Request body too large", parser.get(), opt_.cors_allow_origins, false));
+      co_return false;
+    }
     if (ec == http::error::header_limit) {
       ctx_.metrics.count_rejection(Rejection::header_too_large);
       co_await reply(make_error(431, "Request header fields too large", parser.get(), opt_.cors_allow_origins, false));

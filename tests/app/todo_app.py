@@ -15,7 +15,7 @@ import time
 
 import sqlalchemy as sa
 import uvicorn
-from fastapi import FastAPI, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -115,6 +115,12 @@ async def chat_stream(n: int = 5, interval_ms: int = 200):
 @app.post("/api/v1/echo")
 async def echo(body: dict):
     return body
+
+
+@app.get("/api/v1/headers")
+async def headers(request: Request):
+    """The request headers as the app received them (for proxy tests: X-Forwarded-*, hop-by-hop)."""
+    return {k: v for k, v in request.headers.items()}
 
 
 @app.get("/api/v1/slow")
