@@ -5,7 +5,7 @@
 using namespace podguard;
 using namespace podguard::initcheck;
 
-TEST_CASE("report: errors fail; warnings fail only under --strict") {
+TEST_CASE("report: errors fail, warnings fail only under --strict") {
   Report r;
   r.add("A", {{Severity::warning, "w", "a warning", ""}});
   CHECK_FALSE(r.failed(false));

@@ -221,7 +221,7 @@ TEST_CASE("probe loop: invalid backoff options are rejected at construction") {
 
 // ---- ProbeLoop against a real socket (nothing listening) ----
 
-TEST_CASE("probe loop: a refused port marks the database down and backs off; stop() is prompt") {
+TEST_CASE("probe loop: a refused port marks the database down and backs off, and stop() is prompt") {
   auto o = test_options();
   o.probe_timeout = 500ms;
   o.backoff_initial = 50ms;

@@ -51,7 +51,7 @@ TEST_CASE("headers: hop-by-hop fields go, including those Connection names") {
   CHECK(h.count(http::field::authorization) == 1);
 }
 
-TEST_CASE("headers: X-Forwarded-For is appended; Proto and Host set only when absent") {
+TEST_CASE("headers: X-Forwarded-For is appended, Proto and Host set only when absent") {
   http::request_header<> h;
   h.method(http::verb::get);
   h.set(http::field::host, "todo.local");
