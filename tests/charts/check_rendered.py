@@ -260,6 +260,8 @@ def check_default(path):
     assert_restricted(docs, label)
     assert_labels(docs, label)
     assert_secret_refs_resolve(docs, label)
+    assert_network_policies(docs, label)
+    assert_backend_pdb(docs, label)
 
     b = backend(docs)
     check(f"{label}: backend has 2 replicas", b["spec"]["replicas"] == 2, b["spec"]["replicas"])
@@ -332,9 +334,10 @@ def check_default(path):
           [t["metadata"]["name"] for t in sts["spec"].get("volumeClaimTemplates") or []] == ["data"], sts["spec"].get("volumeClaimTemplates"))
     check(f"{label}: postgresql runs as uid 70 with fsGroup 70",
           pspec["securityContext"].get("runAsUser") == 70 and pspec["securityContext"].get("fsGroup") == 70, pspec["securityContext"])
-    for probe in ("readinessProbe", "livenessProbe"):
-        cmd = (pg.get(probe) or {}).get("exec", {}).get("command", [])
-        check(f"{label}: postgresql {probe} is exec pg_isready", cmd[:1] == ["pg_isready"], cmd)
+    cmd = (pg.get("readinessProbe") or {}).get("exec", {}).get("command", [])
+    check(f"{label}: postgresql readinessProbe is exec pg_isready", cmd[:1] == ["pg_isready"], cmd)
+    check(f"{label}: postgresql livenessProbe is a TCP check (pg_isready fails during crash recovery)",
+          (pg.get("livenessProbe") or {}).get("tcpSocket") == {"port": "postgresql"}, pg.get("livenessProbe"))
     headless = one(docs, "Service", f"{FULL}-postgresql")
     check(f"{label}: postgresql Service is headless and is the StatefulSet's serviceName",
           headless["spec"].get("clusterIP") == "None" and sts["spec"]["serviceName"] == headless["metadata"]["name"], headless["spec"])
@@ -354,6 +357,46 @@ def check_default(path):
     check(f"{label}: no Ingress unless enabled", not find(docs, "Ingress"))
     check(f"{label}: one ServiceAccount, token not automounted",
           [s.get("automountServiceAccountToken") for s in find(docs, "ServiceAccount")] == [False])
+
+
+def assert_network_policies(docs, label):
+    """One NetworkPolicy per component: ingress only on the ports it serves, egress open."""
+    policies = {p["metadata"]["name"]: p["spec"] for p in find(docs, "NetworkPolicy")}
+    check(f"{label}: a NetworkPolicy per component", sorted(policies) == sorted(
+        f"{FULL}-{c}" for c in ("backend", "frontend", "postgresql", "test")), sorted(policies))
+    for name, spec in policies.items():
+        component = name[len(FULL) + 1:]
+        check(f"{label}: NetworkPolicy {component} selects its component's pods",
+              spec["podSelector"]["matchLabels"].get("app.kubernetes.io/component") == component
+              and spec["podSelector"]["matchLabels"].get("app.kubernetes.io/instance") == RELEASE, spec["podSelector"])
+        check(f"{label}: NetworkPolicy {component} governs ingress and egress, egress open",
+              spec["policyTypes"] == ["Ingress", "Egress"] and spec["egress"] == [{}], spec)
+    ports = lambda c: sorted(p["port"] for rule in policies[f"{FULL}-{c}"]["ingress"] for p in rule["ports"])
+    check(f"{label}: the backend admits only healthproxy's ports 8080 and 9901 (never the app's 8000)",
+          ports("backend") == [8080, 9901], policies[f"{FULL}-backend"]["ingress"])
+    check(f"{label}: the frontend admits its port 3000", ports("frontend") == [3000], policies[f"{FULL}-frontend"]["ingress"])
+    pg_rules = policies[f"{FULL}-postgresql"]["ingress"]
+    sources = [f["podSelector"] for rule in pg_rules for f in rule.get("from", [])]
+    check(f"{label}: PostgreSQL admits 5432 only from this release's backend and frontend pods",
+          ports("postgresql") == [5432] and len(sources) == 1 and all("from" in r for r in pg_rules)
+          and sources[0]["matchLabels"].get("app.kubernetes.io/instance") == RELEASE
+          and sources[0]["matchExpressions"] == [{"key": "app.kubernetes.io/component", "operator": "In", "values": ["backend", "frontend"]}],
+          pg_rules)
+    check(f"{label}: the helm test pod admits nothing", policies[f"{FULL}-test"]["ingress"] == [], policies[f"{FULL}-test"])
+
+
+def assert_backend_pdb(docs, label):
+    pdb = one(docs, "PodDisruptionBudget", f"{FULL}-backend")
+    check(f"{label}: the backend's PodDisruptionBudget allows one eviction at a time and selects the backend pods",
+          pdb["spec"]["maxUnavailable"] == 1
+          and pdb["spec"]["selector"]["matchLabels"] == backend(docs)["spec"]["selector"]["matchLabels"], pdb["spec"])
+
+
+def check_single(path):
+    """backend.replicas=1, networkPolicy.enabled=false: no PDB (it would block drains), no policies."""
+    docs = load(path)
+    check("one backend replica: no PodDisruptionBudget", find(docs, "PodDisruptionBudget") == [], find(docs, "PodDisruptionBudget"))
+    check("networkPolicy.enabled=false: no NetworkPolicy", find(docs, "NetworkPolicy") == [])
 
 
 def spec_labels(workload):
