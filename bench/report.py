@@ -1,0 +1,463 @@
+#!/usr/bin/python3
+"""bench/report.py: turns a bench run's raw data (OUT/raw/*.jsonl, written by bench/run.sh) into
+OUT/results.md, OUT/machine.md, OUT/throughput.png and OUT/latency.png.
+
+  /usr/bin/python3 bench/report.py OUT [--smoke]   write the report (--smoke: goals are not judged)
+  /usr/bin/python3 bench/report.py OUT --check     exit 1 unless every measurement the run was asked
+                                                   for produced numbers and no cell had errors
+"""
+import json
+import math
+import os
+import sys
+
+LABEL = {
+    "direct": "direct (wrk → nginx)",
+    "healthproxy": "healthproxy, 1 thread",
+    "haproxy": "HAProxy 2.6, nbthread 1",
+    "nginx": "nginx proxy, 1 worker",
+    "healthproxy-2t": "healthproxy, 2 threads",
+}
+COLOR = {"direct": "#999999", "healthproxy": "#1f77b4", "haproxy": "#d62728", "nginx": "#2ca02c", "healthproxy-2t": "#9ecae1"}
+GOAL_RATE = 1000  # the "fixed moderate rate" the added-latency goal is judged at (Istio's anchor is 1,000 rps)
+MIB = 1024 * 1024
+
+
+def load(out):
+    raw = os.path.join(out, "raw")
+
+    def jsonl(name):
+        p = os.path.join(raw, name + ".jsonl")
+        if not os.path.exists(p):
+            return []
+        return [json.loads(line) for line in open(p) if line.strip()]
+
+    def js(name):
+        p = os.path.join(raw, name + ".json")
+        return json.load(open(p)) if os.path.exists(p) else {}
+
+    failures_path = os.path.join(raw, "failures.txt")
+    failures = [l.strip() for l in open(failures_path)] if os.path.exists(failures_path) else []
+    return {
+        "config": js("config"), "machine": js("machine"), "throughput": jsonl("throughput"), "latency": jsonl("latency"),
+        "memory": jsonl("memory"), "startup": jsonl("startup"), "faults": jsonl("faults"), "sizes": jsonl("sizes"),
+        "failures": [f for f in failures if f],
+    }
+
+
+# ---- derived numbers -------------------------------------------------------------------------
+
+def tp_derive(r):
+    req = r.get("requests") or 0
+    r["socket_errors"] = sum(r.get(k, 0) for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout"))
+    r["bytes_per_response"] = r["bytes"] / req if req else 0
+    # wrk counts a request only once its whole body (per Content-Length) arrived, and its byte count also
+    # holds the responses still in flight when the run ended (up to one per connection). So each response
+    # is at least the body, and at most body + 1 KiB of header, plus that in-flight share.
+    per = r["size_bytes"] + 1024
+    r["size_ok"] = bool(req) and r["size_bytes"] <= r["bytes_per_response"] <= per + r["conns"] * per / req
+    tck = r.get("clk_tck") or 100
+    r["cpu_per_100k"] = (r["proxy_cpu_ticks"] / tck / req * 1e5) if req and r.get("proxy_cpu_ticks") is not None else None
+    r["upstream_cpu_per_100k"] = (r["upstream_cpu_ticks"] / tck / req * 1e5) if req else None
+    r["bad"] = r.get("non2xx", 0) > 0 or r["socket_errors"] > 0 or not r["size_ok"] or not req
+    return r
+
+
+def find(rows, **kw):
+    for r in rows:
+        if all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+
+
+def fmt_int(v):
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def fmt_ms(us, digits=3):
+    return "–" if us is None else f"{us / 1000:.{digits}f}"
+
+
+def fmt(v, digits=2):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def pct(values, p):
+    v = sorted(x for x in values if x is not None)
+    if not v:
+        return None
+    rank = max(1, math.ceil(p / 100 * len(v)))
+    return v[rank - 1]
+
+
+def mib(kib):
+    return None if kib is None else kib / 1024
+
+
+# ---- the report --------------------------------------------------------------------------------
+
+def goals(d):
+    """(goal, target, measured, met: True/False/None) rows."""
+    rows = []
+    tp = d["throughput"]
+    hp = find(tp, proxy="healthproxy", size="1k", conns=64)
+    ha = find(tp, proxy="haproxy", size="1k", conns=64)
+    if hp and ha:
+        rows.append(("requests/s, 1 KiB, 64 connections, one thread", "healthproxy ≥ HAProxy",
+                     f"{hp['rps']:,.0f} vs {ha['rps']:,.0f} ({hp['rps'] / ha['rps']:.2f}×)", hp["rps"] >= ha["rps"]))
+    else:
+        rows.append(("requests/s, 1 KiB, 64 connections, one thread", "healthproxy ≥ HAProxy", "not measured", None))
+    lat = d["latency"]
+    hl, dl = find(lat, proxy="healthproxy", rate=GOAL_RATE), find(lat, proxy="direct", rate=GOAL_RATE)
+    if hl and dl:
+        added = (hl["p99_us"] - dl["p99_us"]) / 1000
+        rows.append((f"added p99 over direct, {GOAL_RATE:,} req/s, 1 KiB", "≤ 0.1 ms",
+                     f"{added:+.3f} ms ({hl['p99_us'] / 1000:.3f} vs {dl['p99_us'] / 1000:.3f} ms)", added <= 0.1))
+    else:
+        rows.append((f"added p99 over direct, {GOAL_RATE:,} req/s, 1 KiB", "≤ 0.1 ms", "not measured", None))
+    m = find(d["memory"], proxy="healthproxy")
+    if m:
+        rows.append(("RSS idle (started and ready)", "≤ 4 MiB", f"{mib(m['idle_rss_kib']):.2f} MiB", m["idle_rss_kib"] <= 4 * 1024))
+        rows.append((f"RSS with {m.get('connections', 1000):,} keep-alive connections", "≤ 16 MiB",
+                     f"{mib(m['held_rss_kib']):.2f} MiB (high-water mark {mib(m['held_hwm_kib']):.2f} MiB)", m["held_rss_kib"] <= 16 * 1024))
+    else:
+        rows.append(("RSS idle (started and ready)", "≤ 4 MiB", "not measured", None))
+        rows.append(("RSS with 1,000 keep-alive connections", "≤ 16 MiB", "not measured", None))
+    img = next((s for s in d["sizes"] if s.get("kind") == "image"), None)
+    if img and img.get("bytes"):
+        rows.append(("image size (podguard/healthproxy)", "≤ 8 MB", f"{img['bytes'] / 1e6:.2f} MB ({img['bytes'] / MIB:.2f} MiB)", img["bytes"] <= 8e6))
+    else:
+        rows.append(("image size (podguard/healthproxy)", "≤ 8 MB", img["state"] if img else "not measured", None))
+    st = find(d["startup"], path="/livez")
+    if st and st.get("ok"):
+        rows.append(("startup: exec → first 200 from /livez", "≤ 20 ms",
+                     f"median {st['median_ms']:.2f} ms, max {st['max_ms']:.2f} ms ({st['ok']} trials)", st["median_ms"] <= 20))
+    else:
+        rows.append(("startup: exec → first 200 from /livez", "≤ 20 ms", "not measured", None))
+    return rows
+
+
+def results_md(d, smoke):
+    c, m = d["config"], d["machine"]
+    tp = [tp_derive(r) for r in d["throughput"]]
+    L = []
+    add = L.append
+    add("# healthproxy benchmark results\n")
+    add(f"Run {m.get('date', '?')}, commit {m.get('commit', '?')}, {c.get('mode', '?')} mode, wall time "
+        f"{c.get('wall_s', '?')} s. Machine and versions: [machine.md](machine.md). How it is measured: "
+        f"[bench/README.md](../README.md). Pinning: {c.get('pinning', '?')}.\n")
+    if smoke:
+        add("**Smoke run**: tiny durations on a possibly busy machine. The numbers only show that every "
+            "measurement works; they are not judged against the goals.\n")
+    if d["failures"]:
+        add("**Measurements that failed in this run:**\n")
+        for f in d["failures"]:
+            add(f"- {f}")
+        add("")
+
+    add("## Goals\n")
+    add("| goal | target | measured | " + ("judged" if smoke else "met") + " |")
+    add("|---|---|---|---|")
+    for g, t, meas, met in goals({**d, "throughput": tp}):
+        verdict = "not judged (smoke run)" if smoke else ("n/a" if met is None else ("**met**" if met else "**not met**"))
+        add(f"| {g} | {t} | {meas} | {verdict} |")
+    add("")
+    add("For context, published numbers for other sidecars: Envoy as an Istio sidecar uses about 60 MB of "
+        "memory; linkerd2-proxy 17–26 MB; two Istio sidecars (client and server) add 0.228 ms at p90 and "
+        "0.298 ms at p99 (Istio 1.20, 1 kB payloads at 1,000 requests/s).\n")
+
+    # ---- throughput
+    add("## Throughput (wrk, keep-alive, closed loop)\n")
+    dur = f"{c.get('duration_s', '?')} s" + (f" ({c['duration_1000_s']} s at 1,000 connections)" if c.get("duration_1000_s", c.get("duration_s")) != c.get("duration_s") else "")
+    add(f"{dur} per cell after a {c.get('warmup_s', '?')} s warm-up with the same connection count; "
+        "wrk 1 thread (2 threads at 1,000 connections). Latencies are wrk's (closed loop: they are per-request "
+        "service times under saturation, not what a client at a fixed rate sees; see the next section). "
+        "CPU: utime + stime of the proxy process (nginx: master + worker) during the measured run, per 100,000 "
+        "requests; the upstream nginx's CPU is shown for context. ⚠ marks a cell with non-2xx responses, socket "
+        "errors, responses of the wrong size, or no request completed within the cell.\n")
+    paths = c.get("paths", [])
+    for size in c.get("sizes", []):
+        add(f"### {size.replace('k', ' KiB')} responses: requests/s\n")
+        conns = c.get("conns", [])
+        add("| path | " + " | ".join(f"{n:,} conn" for n in conns) + " |")
+        add("|---|" + "---:|" * len(conns))
+        for p in paths:
+            cells = []
+            for n in conns:
+                r = find(tp, proxy=p, size=size, conns=n)
+                cells.append("–" if not r else fmt_int(r["rps"]) + (" ⚠" if r["bad"] else "") + (" ¹" if r.get("zero_in_s") else ""))
+            add(f"| {LABEL.get(p, p)} | " + " | ".join(cells) + " |")
+        add("")
+        slow = [r for r in tp if r.get("size") == size and r.get("zero_in_s")]
+        if slow:
+            add("¹ no request completed within the first " + ", ".join(sorted({f"{r['zero_in_s']} s" for r in slow}))
+                + "; the cell was run once more, 3× longer, and that run is shown.\n")
+    add("### Every cell\n")
+    add("| size | conns | path | req/s | p50 ms | p99 ms | proxy CPU s / 100k req | upstream CPU s / 100k req | bytes / response | non-2xx | socket errors |")
+    add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in c.get("sizes", []):
+        for n in c.get("conns", []):
+            for p in paths:
+                r = find(tp, proxy=p, size=size, conns=n)
+                if not r:
+                    add(f"| {size} | {n:,} | {LABEL.get(p, p)} | no data | | | | | | | |")
+                    continue
+                flag = " ⚠" if r["bad"] else ""
+                add(f"| {size} | {n:,} | {LABEL.get(p, p)} | {fmt_int(r['rps'])}{flag} | {fmt_ms(r['p50_us'])} | {fmt_ms(r['p99_us'])} | "
+                    f"{fmt(r['cpu_per_100k'])} | {fmt(r['upstream_cpu_per_100k'])} | {r['bytes_per_response']:,.0f} | "
+                    f"{r.get('non2xx', 0)} | {r['socket_errors']} |")
+    add("")
+    add("![throughput](throughput.png)\n")
+
+    # ---- latency
+    add("## Added latency at a fixed rate (podguard_loadgen, open loop)\n")
+    add(f"1 KiB responses, {c.get('latency_duration_s', '?')} s per rate after a {c.get('latency_warmup_s', '?')} s warm-up, "
+        "16 keep-alive connections. Each request's latency runs from its scheduled send time "
+        "(coordinated-omission-correct); percentiles are exact over every request. \"added\" is the path's "
+        "percentile minus direct's at the same rate. \"send lag p99\" is how late the generator itself sent "
+        "(a large value means the generator or the machine, not the proxy, was the bottleneck).\n")
+    add("| rate | path | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | added p50 | added p99 | added p99.9 | achieved req/s | send lag p99 ms | errors |")
+    add("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for rate in c.get("rates", []):
+        base = find(d["latency"], proxy="direct", rate=rate)
+        for p in paths:
+            r = find(d["latency"], proxy=p, rate=rate)
+            if not r:
+                add(f"| {rate:,} | {LABEL.get(p, p)} | no data | | | | | | | | | | |")
+                continue
+
+            def added(k):
+                return "–" if not base or p == "direct" else f"{(r[k] - base[k]) / 1000:+.3f}"
+            add(f"| {rate:,} | {LABEL.get(p, p)} | {fmt_ms(r['p50_us'])} | {fmt_ms(r['p90_us'])} | {fmt_ms(r['p99_us'])} | "
+                f"{fmt_ms(r['p999_us'])} | {fmt_ms(r['max_us'])} | {added('p50_us')} | {added('p99_us')} | {added('p999_us')} | "
+                f"{fmt_int(r['achieved_rps'])} | {fmt_ms(r['send_lag_p99_us'])} | {r['errors']}"
+                + (f" {r['error_kinds']}" if r["errors"] else "") + " |")
+    add("")
+    add("![latency](latency.png)\n")
+
+    # ---- memory
+    add("## Memory (VmRSS and VmHWM from /proc)\n")
+    add(f"Each proxy freshly started; \"idle\" 1 s after it was ready (healthproxy: /readyz 200, database probed); "
+        f"then {c.get('hold_conns', 1000):,} keep-alive connections opened by podguard_loadgen, one 1 KiB request on each "
+        f"(all at once), held idle while RSS is read. nginx: master + worker summed. VmHWM is the peak resident "
+        "size since start.\n")
+    add("| proxy | idle RSS MiB | RSS with connections MiB | peak (VmHWM) MiB | connections ok | closed by the proxy while held |")
+    add("|---|---:|---:|---:|---:|---:|")
+    for p in paths:
+        if p == "direct":
+            continue
+        r = find(d["memory"], proxy=p)
+        if not r:
+            add(f"| {LABEL.get(p, p)} | no data | | | | |")
+            continue
+        add(f"| {LABEL.get(p, p)} | {fmt(mib(r['idle_rss_kib']))} | {fmt(mib(r['held_rss_kib']))} | {fmt(mib(r['held_hwm_kib']))} | "
+            f"{r.get('ok', '?')}/{r.get('connections', '?')} | {r.get('closed_during_hold', '?')} |")
+    add("")
+
+    # ---- sizes
+    add("## Size\n")
+    add("| binary | size | stripped | linking |")
+    add("|---|---:|---:|---|")
+    for s in d["sizes"]:
+        if s.get("kind") == "binary":
+            stripped = s.get("stripped_bytes")
+            add(f"| {s['name']} (`{s['path']}`) | {s['bytes'] / MIB:.2f} MiB | "
+                f"{'–' if stripped is None else f'{stripped / MIB:.2f} MiB'} | {s['linkage']} |")
+    add("")
+    add("haproxy and nginx are Debian's dynamically linked binaries: their shared libraries are not counted.\n")
+    for s in d["sizes"]:
+        if s.get("kind") == "image":
+            if s.get("bytes"):
+                add(f"Image `{s['name']}`: {s['bytes'] / 1e6:.2f} MB ({s['bytes'] / MIB:.2f} MiB), created {s.get('created', '?')}.\n")
+            else:
+                add(f"Image podguard/healthproxy: {s.get('state', 'not built')}.\n")
+
+    # ---- startup
+    add("## Startup\n")
+    add("podguard_loadgen forks and execs healthproxy (pinned like the proxy under test), polls its admin port "
+        "every 100 µs and stops the clock at the first 200; then kills it. /readyz also includes the first database "
+        "probe (TCP, TLS, SCRAM, SELECT 1 against the local PostgreSQL).\n")
+    add("| endpoint | trials | min ms | median ms | p90 ms | max ms |")
+    add("|---|---:|---:|---:|---:|---:|")
+    for s in d["startup"]:
+        add(f"| {s['path']} | {s['ok']}/{s['trials']} | {fmt(s['min_ms'])} | {fmt(s['median_ms'])} | {fmt(s['p90_ms'])} | {fmt(s['max_ms'])} |")
+    add("")
+
+    # ---- faults
+    add("## Database faults\n")
+    add(f"healthproxy reaches PostgreSQL through toxiproxy, with `{c.get('fault_flags', '?')}`. Per trial: ready, a random "
+        "pause of 0–500 ms (the phase against the probe schedule), the cut → time until /readyz answers 503; the "
+        f"outage held {c.get('fault_hold_s', '?')} s; the repair → time until /readyz answers 200. Times run from "
+        "toxiproxy's answer to the cut or repair request to the first /readyz poll (every 1 ms) with the new status. "
+        "*refused*: the toxiproxy proxy disabled (connections refused, like a stopped server); *silent*: a timeout "
+        "toxic (connections open, nothing comes back, like a hung server or a dropped route).\n")
+    add("| fault | trials | detect median ms | detect p90 | detect max | recover median ms | recover p90 | recover max |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in ("refused", "silent"):
+        rows = [f for f in d["faults"] if f.get("kind") == kind]
+        if not rows:
+            continue
+        det = [f.get("detect_ms") for f in rows]
+        rec = [f.get("recover_ms") for f in rows]
+        good = sum(1 for a, b in zip(det, rec) if a is not None and b is not None)
+        add(f"| {kind} | {good}/{len(rows)} | {fmt(pct(det, 50), 1)} | {fmt(pct(det, 90), 1)} | {fmt(pct(det, 100), 1)} | "
+            f"{fmt(pct(rec, 50), 1)} | {fmt(pct(rec, 90), 1)} | {fmt(pct(rec, 100), 1)} |")
+    add("")
+    add("Expected from the flags: a refused connection fails a probe at once, so detection ≈ the wait for the next "
+        "probe (≤ the probe interval); a silent database is noticed after the next probe times out (≤ interval + "
+        "timeout). Recovery waits for the next retry, a fully jittered backoff delay between --backoff-initial and "
+        "--backoff-max.\n")
+    return "\n".join(L)
+
+
+def machine_md(d):
+    m, c = d["machine"], d["config"]
+    L = ["# Machine and versions\n", "| | |", "|---|---|"]
+    for k, label in [("date", "date (UTC)"), ("cpu_model", "CPU"), ("cpus", "logical CPUs"), ("threads_per_core", "threads per core"),
+                     ("memory_gib", "memory GiB"), ("os", "OS"), ("kernel", "kernel"), ("wrk", "wrk"), ("haproxy", "HAProxy"),
+                     ("nginx", "nginx"), ("postgresql", "PostgreSQL"), ("healthproxy", "healthproxy"), ("commit", "podguard commit"),
+                     ("compiler", "compiler"), ("healthproxy_path", "healthproxy binary"), ("pinning", "pinning"),
+                     ("load_other_processes", "/proc/loadavg at the start")]:
+        L.append(f"| {label} | {m.get(k, '?')} |")
+    L.append(f"| mode | {c.get('mode', '?')} |")
+    L.append(f"| wall time | {c.get('wall_s', '?')} s |")
+    L.append("")
+    L.append("Pinning: with two or more CPUs, the proxy under test (every thread of it: healthproxy's proxy threads, "
+             "probe and upstream check; HAProxy; nginx's master and worker) runs on CPU 1, and the upstream nginx, wrk "
+             "and podguard_loadgen share CPU 0. The same layout for every path, so each proxy gets exactly one core. "
+             "healthproxy with 2 threads is pinned the same way: it shows what the second thread costs on one core, "
+             "not how it scales (a two-core machine has no spare core to scale onto). direct: wrk and nginx on CPU 0 only.")
+    return "\n".join(L) + "\n"
+
+
+def charts(d, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = d["config"]
+    paths, conns, sizes = c.get("paths", []), c.get("conns", []), c.get("sizes", [])
+    tp = [tp_derive(r) for r in d["throughput"]]
+    fig, axes = plt.subplots(len(sizes), 2, figsize=(13, 4.2 * max(1, len(sizes))), squeeze=False)
+    width = 0.8 / max(1, len(paths))
+    for i, size in enumerate(sizes):
+        for j, (key, title) in enumerate([("rps", "requests/s"), ("cpu_per_100k", "proxy CPU s per 100k requests")]):
+            ax = axes[i][j]
+            for k, p in enumerate(paths):
+                vals, bad = [], []
+                for n in conns:
+                    r = find(tp, proxy=p, size=size, conns=n)
+                    vals.append((r.get(key) or 0) if r else 0)
+                    bad.append(bool(r and r["bad"]))
+                xs = [x + (k - (len(paths) - 1) / 2) * width for x in range(len(conns))]
+                ax.bar(xs, vals, width, label=LABEL.get(p, p), color=COLOR.get(p))
+                for x, v, b in zip(xs, vals, bad):
+                    if b:
+                        ax.annotate("!", (x, v), ha="center", va="bottom", color="red", fontweight="bold")
+            ax.set_xticks(range(len(conns)), [f"{n:,} conn" for n in conns])
+            ax.set_title(f"{size.replace('k', ' KiB')} responses: {title}")
+            ax.grid(axis="y", alpha=0.3)
+            if i == 0 and j == 0:
+                ax.legend(fontsize=8)
+    fig.suptitle(f"Throughput (wrk, keep-alive), {c.get('mode', '')} run; pinning: {c.get('pinning', '')}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "throughput.png"), dpi=110)
+    plt.close(fig)
+
+    rates = c.get("rates", [])
+    fig, axes = plt.subplots(1, max(1, len(rates)), figsize=(6.5 * max(1, len(rates)), 4.5), squeeze=False)
+    for i, rate in enumerate(rates):
+        ax = axes[0][i]
+        stats = [("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9")]
+        w = 0.8 / len(stats)
+        for k, (key, name) in enumerate(stats):
+            vals = []
+            for p in paths:
+                r = find(d["latency"], proxy=p, rate=rate)
+                vals.append(r[key] / 1000 if r and r.get(key) else 0)
+            ax.bar([x + (k - 1) * w for x in range(len(paths))], vals, w, label=name, color=["#6baed6", "#2171b5", "#08306b"][k])
+        ax.set_xticks(range(len(paths)), [LABEL.get(p, p).replace(", ", "\n", 1) for p in paths], fontsize=8)
+        if any(r.get("p50_us") for r in d["latency"] if r.get("rate") == rate):
+            ax.set_yscale("log")
+        ax.set_ylabel("ms (log scale)")
+        ax.set_title(f"latency at {rate:,} req/s, 1 KiB (open loop)")
+        ax.grid(axis="y", alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "latency.png"), dpi=110)
+    plt.close(fig)
+
+
+def check(d):
+    """Problems that make a smoke run fail: a measurement without numbers, or a cell with errors."""
+    c = d["config"]
+    sections = c.get("sections", [])
+    problems = list(d["failures"])
+    tp = [tp_derive(r) for r in d["throughput"]]
+    if "throughput" in sections:
+        for p in c["paths"]:
+            for size in c["sizes"]:
+                for n in c["conns"]:
+                    r = find(tp, proxy=p, size=size, conns=n)
+                    if not r or not r.get("rps"):
+                        problems.append(f"throughput {p} {size} {n} conns: no numbers")
+                    elif r["bad"]:
+                        problems.append(f"throughput {p} {size} {n} conns: non-2xx {r.get('non2xx')}, socket errors "
+                                        f"{r['socket_errors']}, {r['bytes_per_response']:.0f} bytes per response")
+    if "latency" in sections:
+        for p in c["paths"]:
+            for rate in c["rates"]:
+                r = find(d["latency"], proxy=p, rate=rate)
+                if not r or not r.get("measured"):
+                    problems.append(f"latency {p} {rate}/s: no numbers")
+                elif r.get("errors"):
+                    problems.append(f"latency {p} {rate}/s: {r['errors']} errors {r.get('error_kinds')}")
+    if "memory" in sections:
+        for p in c["paths"]:
+            if p == "direct":
+                continue
+            r = find(d["memory"], proxy=p)
+            if not r or not r.get("idle_rss_kib") or not r.get("held_rss_kib"):
+                problems.append(f"memory {p}: no numbers")
+            elif r.get("ok") != r.get("connections") or r.get("errors") or r.get("closed_during_hold"):
+                problems.append(f"memory {p}: {r.get('ok')}/{r.get('connections')} connections ok, errors {r.get('error_kinds')}, "
+                                f"{r.get('closed_during_hold')} closed while held")
+    if "startup" in sections:
+        for path in ("/livez", "/readyz"):
+            r = find(d["startup"], path=path)
+            if not r or r.get("ok") != r.get("trials") or not r.get("median_ms"):
+                problems.append(f"startup {path}: {r.get('ok') if r else 0}/{c.get('startup_trials')} trials ok"
+                                + (f" ({r.get('failures')})" if r and r.get("failures") else ""))
+    if "faults" in sections:
+        for kind in ("refused", "silent"):
+            rows = [f for f in d["faults"] if f.get("kind") == kind and f.get("detect_ms") is not None and f.get("recover_ms") is not None]
+            if len(rows) < c.get("fault_trials", 1):
+                problems.append(f"faults {kind}: {len(rows)}/{c.get('fault_trials')} trials gave numbers")
+    if "sizes" in sections and not find(d["sizes"], kind="binary", name="healthproxy"):
+        problems.append("size: no healthproxy binary size")
+    return problems
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 1:
+        print(__doc__, file=sys.stderr)
+        return 64
+    out = args[0]
+    d = load(out)
+    if "--check" in sys.argv:
+        problems = check(d)
+        for p in problems:
+            print(f"bench check: {p}", file=sys.stderr)
+        return 1 if problems else 0
+    smoke = "--smoke" in sys.argv or d["config"].get("mode") == "smoke"
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(results_md(d, smoke))
+    with open(os.path.join(out, "machine.md"), "w") as f:
+        f.write(machine_md(d))
+    charts(d, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# bench/run.sh: measures healthproxy against direct access, HAProxy and nginx on this machine, in one
+# run, with the same upstream nginx for every path (bench/README.md).
+#
+#   bash bench/run.sh [--smoke] [--out DIR] [--images] [--no-pin] [--only SECTIONS]
+#
+#   --smoke     every measurement at a tiny scale (about 2 minutes) into a temporary directory; exits 1
+#               when a measurement produced no numbers or a cell had errors. Never judged against the goals.
+#   --out DIR   where results.md, machine.md, the PNGs and raw/ go (default: bench/results, or a
+#               temporary directory with --smoke)
+#   --images    docker build the healthproxy image first (otherwise an existing one is measured)
+#   --no-pin    no CPU pinning (default: the proxy under test on CPU 1, everything else on CPU 0)
+#   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes
+#
+# Binaries: HEALTHPROXY (default build/static/healthproxy/healthproxy, or $PODGUARD_BUILD/healthproxy/
+# healthproxy under CTest) and LOADGEN (default: bench/podguard_loadgen of the same build directory).
+set -uo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH_DIR")
+
+MODE=full OUT= IMAGES=no PIN=yes ONLY=throughput,latency,memory,startup,faults,sizes
+while (($#)); do
+  case $1 in
+    --smoke) MODE=smoke ;;
+    --out) OUT=${2:?--out needs a directory}; shift ;;
+    --images) IMAGES=yes ;;
+    --no-pin) PIN=no ;;
+    --only) ONLY=${2:?--only needs a list}; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+want() { [[ ,$ONLY, == *,$1,* ]]; }
+
+source "$BENCH_DIR/lib/common.sh"
+source "$BENCH_DIR/lib/servers.sh"
+source "$BENCH_DIR/lib/measure.sh"
+
+# ---- scale ----
+PATHS=(direct healthproxy haproxy nginx healthproxy-2t)
+CONNS=(1 64 1000)
+if [[ $MODE == smoke ]]; then
+  # At 1,000 connections every connection must finish a first response before any counts: 3 s.
+  DUR=1 DUR_1000=3 WARM=1 LAT_DUR=2 LAT_WARM=0.5 RATES=(1000 5000) HOLD_CONNS=1000 HOLD=1
+  STARTUP_TRIALS=5 FAULT_TRIALS=3 FAULT_HOLD=0.5
+else
+  DUR=10 DUR_1000=10 WARM=1 LAT_DUR=20 LAT_WARM=1 RATES=(1000 5000) HOLD_CONNS=1000 HOLD=3
+  STARTUP_TRIALS=20 FAULT_TRIALS=20 FAULT_HOLD=1
+fi
+
+# ---- binaries and tools ----
+if [[ -n ${PODGUARD_BUILD:-} ]]; then
+  HEALTHPROXY=${HEALTHPROXY:-$PODGUARD_BUILD/healthproxy/healthproxy}
+fi
+HEALTHPROXY=${HEALTHPROXY:-$REPO/build/static/healthproxy/healthproxy}
+LOADGEN=${LOADGEN:-$(dirname "$(dirname "$HEALTHPROXY")")/bench/podguard_loadgen}
+missing=()
+[[ -x $HEALTHPROXY ]] || missing+=("healthproxy at $HEALTHPROXY (cmake --preset static && cmake --build --preset static, or set HEALTHPROXY=)")
+[[ -x $LOADGEN ]] || missing+=("podguard_loadgen at $LOADGEN (built with the tests, or -DPODGUARD_BUILD_BENCH=ON; or set LOADGEN=)")
+for tool in wrk /usr/sbin/haproxy /usr/sbin/nginx curl strip file; do
+  command -v "$tool" >/dev/null || missing+=("$tool (bash scripts/install-deps.sh --test-tools)")
+done
+$PY -c 'import matplotlib' 2>/dev/null || missing+=("python3-matplotlib for $PY (bash scripts/install-deps.sh --test-tools)")
+[[ -x ${PGBIN:-/usr/lib/postgresql/15/bin}/initdb ]] || missing+=("postgresql-15")
+if ((${#missing[@]})); then
+  printf 'bench/run.sh: missing:\n' >&2; printf '  %s\n' "${missing[@]}" >&2; exit 1
+fi
+
+# ---- output and scratch ----
+if [[ -z $OUT ]]; then
+  if [[ $MODE == smoke ]]; then OUT=$(mktemp -d /tmp/podguard-bench-smoke.XXXXXX); else OUT=$BENCH_DIR/results; fi
+fi
+mkdir -p "$OUT/raw"
+OUT=$(cd "$OUT" && pwd)
+RAW=$OUT/raw
+rm -f "$RAW"/{throughput,latency,memory,startup,faults,sizes}.jsonl "$RAW"/{machine,config}.json "$RAW/failures.txt"
+WORK=$(mktemp -d /tmp/podguard-bench-work.XXXXXX)
+chmod 755 "$WORK"
+[[ ${BENCH_KEEP_WORK:-} == 1 ]] || defer "rm -rf '$WORK'"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+set_fd_limits
+setup_pinning
+START_S=$(date +%s)
+log "mode $MODE, output $OUT, pinning: $PIN_LAYOUT"
+log "healthproxy $HEALTHPROXY, loadgen $LOADGEN, file descriptors $FD_LIMIT"
+
+# ---- the machine and the run's settings ----
+$PY - "$RAW/machine.json" <<PY
+import json, os, platform, subprocess, sys
+def sh(cmd):  # stdout of a shell command
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=20).stdout.strip()
+    except Exception as e:
+        return f"? ({e})"
+def first(cmd):  # first line of stdout+stderr (nginx -v and wrk --version write to stderr)
+    try:
+        out = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=20)
+    except Exception as e:
+        return f"? ({e})"
+    lines = (out.stdout + out.stderr).strip().splitlines()
+    return lines[0] if lines else "?"
+lscpu = {}
+for line in sh("LC_ALL=C lscpu").splitlines():
+    k, _, v = line.partition(":")
+    lscpu[k.strip()] = v.strip()
+mem_kib = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal:")))
+m = {
+    "date": sh("date -u +%Y-%m-%dT%H:%M:%SZ"),
+    "cpu_model": lscpu.get("Model name", "?"),
+    "cpus": os.cpu_count(),
+    "threads_per_core": lscpu.get("Thread(s) per core", "?"),
+    "kernel": platform.release(),
+    "os": sh(". /etc/os-release && echo \$PRETTY_NAME"),
+    "memory_gib": round(mem_kib / 1048576, 1),
+    "wrk": first("wrk --version"),
+    "haproxy": first("/usr/sbin/haproxy -v"),
+    "nginx": first("/usr/sbin/nginx -v"),
+    "postgresql": first("${PGBIN:-/usr/lib/postgresql/15/bin}/postgres --version"),
+    "healthproxy": first("$HEALTHPROXY --version"),
+    "healthproxy_path": "$HEALTHPROXY",
+    "commit": sh("git -C '$REPO' rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git -C '$REPO' status --porcelain --untracked-files=no") else ""),
+    "compiler": first("c++ --version"),
+    "pinning": "$PIN_LAYOUT",
+    "mode": "$MODE",
+    "load_other_processes": sh("cat /proc/loadavg"),
+}
+json.dump(m, open(sys.argv[1], "w"), indent=1)
+PY
+$PY - "$RAW/config.json" <<PY
+import json, sys
+json.dump({"mode": "$MODE", "paths": "${PATHS[*]}".split(), "sizes": "${SIZES[*]}".split(),
+           "conns": [int(c) for c in "${CONNS[*]}".split()], "rates": [int(r) for r in "${RATES[*]}".split()],
+           "duration_s": $DUR, "duration_1000_s": $DUR_1000, "warmup_s": $WARM, "latency_duration_s": $LAT_DUR, "latency_warmup_s": $LAT_WARM,
+           "hold_conns": $HOLD_CONNS, "hold_s": $HOLD, "startup_trials": $STARTUP_TRIALS,
+           "fault_trials": $FAULT_TRIALS, "fault_hold_s": $FAULT_HOLD, "fault_flags": "${FAULT_FLAGS[*]}",
+           "sections": "$ONLY".split(","), "pinning": "$PIN_LAYOUT"}, open(sys.argv[1], "w"), indent=1)
+PY
+
+# ---- the servers every path shares ----
+export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+source "$REPO/tests/lib/postgres.sh"
+log "starting PostgreSQL"
+pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; note_failure "PostgreSQL did not start"; exit 1; }
+export DATABASE_URL
+DATABASE_URL=$(pg_url)
+log "starting the upstream nginx"
+upstream_start || { note_failure "the upstream nginx did not start"; exit 1; }
+
+# ---- per path: memory on a fresh start, then throughput and latency ----
+for path in "${PATHS[@]}"; do
+  if want memory && [[ $path != direct ]]; then
+    log "memory: $path"
+    memory_measure "$path"
+  fi
+  if want throughput || want latency; then
+    log "load: $path"
+    if ! proxy_start "$path"; then note_failure "load $path: the proxy did not start"; proxy_stop; continue; fi
+    if want throughput; then
+      for size in "${SIZES[@]}"; do for conns in "${CONNS[@]}"; do throughput_cell "$size" "$conns"; done; done
+    fi
+    if want latency; then
+      for rate in "${RATES[@]}"; do latency_cell "$rate"; done
+    fi
+    if [[ $path == healthproxy* ]] && ! is_code 200 "http://127.0.0.1:$HP_ADMIN/readyz"; then
+      note_failure "load $path: /readyz was not 200 after the load"
+    fi
+    [[ $path == healthproxy* ]] && cp "$HP_LOG" "$RAW/healthproxy-$path.log"
+    proxy_stop
+  fi
+done
+
+if want startup; then log "startup"; startup_measure; fi
+if want faults; then log "database faults"; faults_measure; fi
+if want sizes; then log "sizes"; sizes_measure; fi
+
+# ---- report ----
+WALL=$(( $(date +%s) - START_S ))
+$PY -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["wall_s"]=int(sys.argv[2]); json.dump(d, open(p,"w"), indent=1)' "$RAW/config.json" "$WALL"
+report_args=("$OUT")
+[[ $MODE == smoke ]] && report_args+=(--smoke)
+if ! $PY "$BENCH_DIR/report.py" "${report_args[@]}"; then note_failure "report.py failed"; fi
+log "done in ${WALL}s: $OUT/results.md"
+if [[ $MODE == smoke ]]; then
+  rc=0
+  $PY "$BENCH_DIR/report.py" "$OUT" --check || rc=1
+  [[ -s $RAW/failures.txt ]] && { log "failures:"; cat "$RAW/failures.txt" >&2; rc=1; }
+  ((rc == 0)) && log "smoke: every measurement produced numbers, no cell had errors"
+  exit $rc
+fi
+[[ -s $RAW/failures.txt ]] && { log "some measurements failed:"; cat "$RAW/failures.txt" >&2; exit 1; }
+exit 0
