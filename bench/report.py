@@ -59,6 +59,9 @@ def tp_derive(r):
     tck = r.get("clk_tck") or 100
     r["cpu_per_100k"] = (r["proxy_cpu_ticks"] / tck / req * 1e5) if req and r.get("proxy_cpu_ticks") is not None else None
     r["upstream_cpu_per_100k"] = (r["upstream_cpu_ticks"] / tck / req * 1e5) if req else None
+    # Share of one core the proxy used during the run: well under 100 % at saturation means it waited.
+    secs = (r.get("duration_us") or 0) / 1e6
+    r["cpu_util"] = (100 * r["proxy_cpu_ticks"] / tck / secs) if secs and r.get("proxy_cpu_ticks") is not None else None
     r["bad"] = r.get("non2xx", 0) > 0 or r["socket_errors"] > 0 or not r["size_ok"] or not req
     return r
 
@@ -173,7 +176,8 @@ def results_md(d, smoke):
         "wrk 1 thread (2 threads at 1,000 connections). Latencies are wrk's (closed loop: they are per-request "
         "service times under saturation, not what a client at a fixed rate sees; see the next section). "
         "CPU: utime + stime of the proxy process (nginx: master + worker) during the measured run, per 100,000 "
-        "requests; the upstream nginx's CPU is shown for context. ⚠ marks a cell with non-2xx responses, socket "
+        "requests, and as a share of one core over the run (well under 100 % while the clients wait on it means the "
+        "proxy waits rather than computes); the upstream nginx's CPU is shown for context. ⚠ marks a cell with non-2xx responses, socket "
         "errors, responses of the wrong size, or no request completed within the cell.\n")
     paths = c.get("paths", [])
     for size in c.get("sizes", []):
@@ -193,18 +197,18 @@ def results_md(d, smoke):
             add("¹ no request completed within the first " + ", ".join(sorted({f"{r['zero_in_s']} s" for r in slow}))
                 + "; the cell was run once more, 3× longer, and that run is shown.\n")
     add("### Every cell\n")
-    add("| size | conns | path | req/s | p50 ms | p99 ms | proxy CPU s / 100k req | upstream CPU s / 100k req | bytes / response | non-2xx | socket errors |")
-    add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    add("| size | conns | path | req/s | p50 ms | p99 ms | proxy CPU s / 100k req | proxy CPU % of a core | upstream CPU s / 100k req | bytes / response | non-2xx | socket errors |")
+    add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in c.get("sizes", []):
         for n in c.get("conns", []):
             for p in paths:
                 r = find(tp, proxy=p, size=size, conns=n)
                 if not r:
-                    add(f"| {size} | {n:,} | {LABEL.get(p, p)} | no data | | | | | | | |")
+                    add(f"| {size} | {n:,} | {LABEL.get(p, p)} | no data | | | | | | | | |")
                     continue
                 flag = " ⚠" if r["bad"] else ""
                 add(f"| {size} | {n:,} | {LABEL.get(p, p)} | {fmt_int(r['rps'])}{flag} | {fmt_ms(r['p50_us'])} | {fmt_ms(r['p99_us'])} | "
-                    f"{fmt(r['cpu_per_100k'])} | {fmt(r['upstream_cpu_per_100k'])} | {r['bytes_per_response']:,.0f} | "
+                    f"{fmt(r['cpu_per_100k'])} | {fmt(r['cpu_util'], 0)} | {fmt(r['upstream_cpu_per_100k'])} | {r['bytes_per_response']:,.0f} | "
                     f"{r.get('non2xx', 0)} | {r['socket_errors']} |")
     add("")
     add("![throughput](throughput.png)\n")

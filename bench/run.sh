@@ -165,7 +165,10 @@ for path in "${PATHS[@]}"; do
     if [[ $path == healthproxy* ]] && ! is_code 200 "http://127.0.0.1:$HP_ADMIN/readyz"; then
       note_failure "load $path: /readyz was not 200 after the load"
     fi
-    [[ $path == healthproxy* ]] && cp "$HP_LOG" "$RAW/healthproxy-$path.log"
+    if [[ $path == healthproxy* ]]; then  # its own view: requests by code, upstream errors, rejections
+      cp "$HP_LOG" "$RAW/$path.log"
+      curl -s -m 5 "http://127.0.0.1:$HP_ADMIN/metrics" >"$RAW/$path.metrics" || true
+    fi
     proxy_stop
   fi
 done
