@@ -10,8 +10,8 @@
 #   4. the network back: ready again, the data written before the cut still there
 #   5. the lock-down, from docker inspect and from the processes themselves
 # Needs root (images/local-base.sh runs debootstrap the first time) and a Docker Engine; pulls nothing.
-# Builds its images from this tree (tags with this run's PID, removed at the end; the layers stay as
-# build cache). Requests go from the host to the holder's ports, published on 127.0.0.1 only.
+# Builds its images from a snapshot of this tree (tags with this run's PID, removed at the end; the
+# layers stay as build cache). Requests go from the host to the holder's ports, published on 127.0.0.1 only.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # testlib.sh wants PODGUARD_BUILD (the host build's binaries). This test needs none of them: it runs
 # the images, built here from the sources. CTest sets it anyway.
@@ -49,11 +49,19 @@ defer "timeout 60 docker ps -aq --filter label=$LABEL | xargs -r timeout 60 dock
 timeout 1800 bash "$REPO/images/local-base.sh" >"$WORK/base" 2>&1
 RC=$?
 if [[ $RC -ne 0 ]]; then fail "images/local-base.sh provides debian:bookworm-slim" "$(tail -n 20 "$WORK/base")"; finish; fi
-build() {  # build TAG DOCKERFILE [docker build args...], from the repo root (the documented way)
+# All four images from one snapshot of the tree: the two podguard targets share a compile that Docker
+# reuses only when the context is unchanged, and people edit the tree while a compile runs. The
+# snapshot is the tree as Docker sees it (with its .dockerignore); identical files hit the same cache
+# as builds from the repo root.
+CONTEXT=$WORK/context
+mkdir "$CONTEXT" && tar -C "$REPO" --exclude=./.git --exclude=./build -cf - . | tar -C "$CONTEXT" -xf -
+RC=$?
+if [[ $RC -ne 0 ]]; then fail "a snapshot of the tree for docker build (exit $RC)"; finish; fi
+build() {  # build TAG DOCKERFILE [docker build args...], from the snapshot's root (the documented way)
   local tag=$1 file=$2 t0
   shift 2
   t0=$(now_ms)
-  (cd "$REPO" && timeout 1800 docker build -f "$file" "$@" -t "$tag" .) >"$WORK/build" 2>&1
+  (cd "$CONTEXT" && timeout 1800 docker build -f "$file" "$@" -t "$tag" .) >"$WORK/build" 2>&1
   RC=$?
   if [[ $RC -ne 0 ]]; then fail "docker build $file $* (exit $RC)" "$(tail -n 30 "$WORK/build")"; return 1; fi
   pass "docker build -f $file $*"
