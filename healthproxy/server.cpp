@@ -30,7 +30,9 @@ tcp::endpoint resolve(net::io_context& ioc, const HostPort& hp) {
 // first, then the io_context (destroying it destroys the suspended sessions, whose destructors still
 // use the ProxyContext), and the ProxyContext last.
 struct Worker {
-  std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
+  // One thread runs it, and only that thread touches its sockets (other threads post to it), so the
+  // reactor needs no per-socket lock; posting from other threads stays locked.
+  std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
   std::unique_ptr<Listener> listener;
   std::unique_ptr<ProxyContext> ctx;
 

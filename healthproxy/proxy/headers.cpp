@@ -1,7 +1,8 @@
 #include "healthproxy/proxy/headers.hpp"
 
 #include <algorithm>
-#include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "common/ascii.hpp"
 
@@ -43,22 +44,35 @@ bool is_cors_preflight(const http::request_header<>& h) {
 }
 
 void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
-  // Fields named by Connection are hop-by-hop too. Collect first: erasing invalidates iterators.
-  std::vector<std::string> named;
-  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it)
+  // Fields named by Connection are hop-by-hop too (rare: most requests have no such tokens).
+  boost::container::small_vector<std::string_view, 4> named;
+  auto connection = f.find(http::field::connection);
+  for (auto it = connection; it != f.end() && it->name() == http::field::connection; ++it)
     for (auto part : ascii::split(it->value(), ',')) {
       auto name = ascii::trim(part);
-      if (!name.empty() && !(keep_upgrade && ascii::iequals(name, "upgrade"))) named.emplace_back(name);
+      if (!name.empty() && !(keep_upgrade && ascii::iequals(name, "upgrade"))) named.push_back(name);
     }
-  for (const auto& name : named) f.erase(name);
-  f.erase(http::field::connection);
-  f.erase(http::field::keep_alive);
-  f.erase("Proxy-Connection");
-  f.erase(http::field::te);
-  f.erase(http::field::trailer);
-  f.erase(http::field::transfer_encoding);
-  f.erase(http::field::content_length);
-  if (!keep_upgrade) f.erase(http::field::upgrade);
+  // One pass over the fields, erasing as it goes: a lookup per hop-by-hop name would search the
+  // field index eight times for fields that are mostly absent.
+  boost::container::small_vector<http::fields::const_iterator, 8> doomed;
+  for (auto it = f.begin(); it != f.end(); ++it) {
+    bool hop = false;
+    switch (it->name()) {
+      case http::field::connection:
+      case http::field::keep_alive:
+      case http::field::proxy_connection:
+      case http::field::te:
+      case http::field::trailer:
+      case http::field::transfer_encoding:
+      case http::field::content_length: hop = true; break;
+      case http::field::upgrade: hop = !keep_upgrade; break;
+      default: break;
+    }
+    for (std::size_t i = 0; !hop && i < named.size(); ++i) hop = ascii::iequals(it->name_string(), named[i]);
+    if (hop) doomed.push_back(it);
+  }
+  // The Connection tokens point into a Connection field's value: erase only after the pass.
+  for (auto it : doomed) f.erase(it);
 }
 
 void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,

@@ -5,6 +5,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #include "common/log.hpp"
 #include "healthproxy/proxy/fronting.hpp"
@@ -41,12 +42,43 @@ namespace {
 
 constexpr auto use = net::use_awaitable;
 constexpr std::size_t relay_chunk = 16 * 1024;
+constexpr std::size_t client_read_capacity = 2048;
 // Not boost::none: Beast 1.74 compares `len_ > body_limit_` with the optional, and any number is
 // greater than none, so a disabled limit rejects every Content-Length body.
 constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
 
 using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
+
+// Relay buffers for bodies, reused: one is needed only while a request is in flight, so a thread
+// keeps the ones it has used instead of allocating (and zeroing) 16 KiB per request. Each proxy
+// thread runs its own io_context, so a thread-local free list needs no lock.
+class RelayChunk {
+ public:
+  RelayChunk() {
+    if (free_list().empty()) {
+      data_ = std::make_unique_for_overwrite<char[]>(relay_chunk);
+    } else {
+      data_ = std::move(free_list().back());
+      free_list().pop_back();
+    }
+  }
+  ~RelayChunk() {
+    if (free_list().size() < max_free) free_list().push_back(std::move(data_));
+  }
+  RelayChunk(const RelayChunk&) = delete;
+  RelayChunk& operator=(const RelayChunk&) = delete;
+  char* data() { return data_.get(); }
+  static constexpr std::size_t size() { return relay_chunk; }
+
+ private:
+  static constexpr std::size_t max_free = 64;  // 1 MiB per thread at most, kept for the next requests
+  static std::vector<std::unique_ptr<char[]>>& free_list() {
+    thread_local std::vector<std::unique_ptr<char[]>> list;
+    return list;
+  }
+  std::unique_ptr<char[]> data_;
+};
 
 class Session {
  public:
@@ -82,10 +114,12 @@ class Session {
     if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
     if (ctx_.sessions.closing() && !handle_->fresh) co_return false;  // draining: no next request
     handle_->idle = true;
-    buffer_.shrink_to_fit();  // an idle keep-alive connection holds no buffer memory
+    // An idle keep-alive connection keeps a small buffer (the next request's header fits in it, and
+    // reusing it costs no allocation), never a large one a big header or body left behind.
+    if (buffer_.capacity() > client_read_capacity) buffer_.shrink_to_fit();
     client_.expires_after(opt_.idle_timeout);
     error_code ec;
-    auto n = co_await client_.async_read_some(buffer_.prepare(512), net::redirect_error(use, ec));
+    auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), net::redirect_error(use, ec));
     handle_->idle = false;
     handle_->fresh = false;
     if (ec) co_return false;  // closed, idle timeout, or closed by a drain
@@ -182,7 +216,7 @@ class Session {
     // on a fresh connection, but only while no request body byte has been consumed.
     for (int attempt = 0;; ++attempt) {
       error_code ec;
-      auto up = co_await ctx_.pool.acquire(ec, attempt == 0);
+      auto up = co_await ctx_.pool.acquire(ec, attempt == 0, has_body);
       if (!up) {
         bool timeout = ec == beast::error::timeout;
         ctx_.metrics.count_upstream_error(timeout ? UpstreamError::connect_timeout : UpstreamError::connect_refused);
@@ -204,20 +238,23 @@ class Session {
   // Sends the request (streaming its body) and relays the response (streaming its body).
   net::awaitable<Outcome> exchange(RequestParser& parser, UpstreamConn& up, bool keep_alive, bool upgrade) {
     auto& req = parser.get();
-    auto chunk = std::make_unique<std::array<char, relay_chunk>>();
+    RelayChunk chunk;
     error_code ec;
 
-    // Request: header, then the body as it arrives from the client.
+    // Request: header, then the body as it arrives from the client. When body bytes came with the
+    // header, the header goes out with the first of them, in one write.
     http::request_serializer<http::buffer_body> sr{req};
     req.body().data = nullptr;
     req.body().more = !parser.is_done();
-    up.stream.expires_after(opt_.upstream_response_timeout);
-    co_await http::async_write_header(up.stream, sr, net::redirect_error(use, ec));
-    if (ec) log::debug("upstream request header failed", {{"error", ec.message()}});
-    if (ec) co_return up.reused ? Outcome::retry : co_await upstream_failed(req, UpstreamError::reset, keep_alive);
+    if (parser.is_done() || buffer_.size() == 0) {
+      up.stream.expires_after(opt_.upstream_response_timeout);
+      co_await http::async_write_header(up.stream, sr, net::redirect_error(use, ec));
+      if (ec) log::debug("upstream request header failed", {{"error", ec.message()}});
+      if (ec) co_return up.reused ? Outcome::retry : co_await upstream_failed(req, UpstreamError::reset, keep_alive);
+    }
     while (!parser.is_done()) {
-      req.body().data = chunk->data();
-      req.body().size = chunk->size();
+      req.body().data = chunk.data();
+      req.body().size = chunk.size();
       client_.expires_after(opt_.idle_timeout);
       co_await http::async_read_some(client_, buffer_, parser, net::redirect_error(use, ec));
       if (ec == http::error::need_buffer) ec = {};
@@ -227,10 +264,13 @@ class Session {
         co_return Outcome::close;
       }
       if (ec) co_return Outcome::close;  // client went away or sent broken chunking
-      req.body().size = chunk->size() - req.body().size;
-      req.body().data = chunk->data();
+      req.body().size = chunk.size() - req.body().size;
+      req.body().data = chunk.data();
       req.body().more = !parser.is_done();
-      if (req.body().size == 0 && req.body().more) continue;  // see the response loop below
+      if (req.body().size == 0) {  // see the response loop below
+        if (req.body().more) continue;
+        break;  // the read only consumed the final chunk: the terminator is written below
+      }
       up.stream.expires_after(opt_.upstream_response_timeout);
       co_await http::async_write(up.stream, sr, net::redirect_error(use, ec));
       if (ec == http::error::need_buffer) ec = {};
@@ -272,22 +312,26 @@ class Session {
     ctx_.metrics.count_response(res.result_int());
 
     // Response body, each piece written as soon as it arrives (SSE needs the first byte at once).
+    // When body bytes came with the header (a small response usually comes whole), the header goes
+    // out with the first piece in one write; otherwise at once, before waiting for the body.
     http::response_serializer<http::buffer_body> rs{res};
     res.body().data = nullptr;
     res.body().more = !rp.is_done();
-    client_.expires_after(opt_.idle_timeout);
-    co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
-    if (ec) co_return Outcome::close;
+    if (rp.is_done() || up.buffer.size() == 0) {
+      client_.expires_after(opt_.idle_timeout);
+      co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
+      if (ec) co_return Outcome::close;
+    }
     while (!rp.is_done()) {
-      res.body().data = chunk->data();
-      res.body().size = chunk->size();
+      res.body().data = chunk.data();
+      res.body().size = chunk.size();
       up.stream.expires_after(opt_.upstream_response_timeout);
       co_await http::async_read_some(up.stream, up.buffer, rp, net::redirect_error(use, ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::end_of_stream && !has_length && !rp.chunked()) {  // close-delimited body ended
         ec = {};
-        res.body().size = chunk->size() - res.body().size;
-        res.body().data = chunk->data();
+        res.body().size = chunk.size() - res.body().size;
+        res.body().data = chunk.data();
         res.body().more = false;
         client_.expires_after(opt_.idle_timeout);
         co_await http::async_write(client_, rs, net::redirect_error(use, ec));
@@ -297,12 +341,16 @@ class Session {
         ctx_.metrics.count_upstream_error(ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
         co_return Outcome::close;  // the response is cut short: the client sees the connection close
       }
-      res.body().size = chunk->size() - res.body().size;
-      res.body().data = chunk->data();
+      res.body().size = chunk.size() - res.body().size;
+      res.body().data = chunk.data();
       res.body().more = !rp.is_done();
-      // A read that only consumed a chunk header yields no bytes; an empty piece would be written as
-      // the terminating zero-length chunk, so wait for real data instead.
-      if (res.body().size == 0 && res.body().more) continue;
+      // A read that only consumed a chunk header (or the final chunk) yields no bytes. Beast writes
+      // an empty piece as a zero-length chunk, which is the terminator, and would then write the
+      // terminator again: wait for real data instead, or end below with a proper final chunk.
+      if (res.body().size == 0) {
+        if (res.body().more) continue;
+        break;
+      }
       client_.expires_after(opt_.idle_timeout);
       co_await http::async_write(client_, rs, net::redirect_error(use, ec));
       if (ec == http::error::need_buffer) ec = {};

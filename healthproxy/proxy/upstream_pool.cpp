@@ -15,12 +15,12 @@ bool UpstreamPool::still_open(UpstreamConn& conn) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
 }
 
-net::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool allow_reuse) {
+net::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool allow_reuse, bool verify_idle) {
   ec = {};
   while (allow_reuse && !idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    if (still_open(*conn)) {
+    if (conn->buffer.size() == 0 && (!verify_idle || still_open(*conn))) {
       conn->reused = true;
       co_return conn;
     }

@@ -1,7 +1,8 @@
 #pragma once
-// Keep-alive connections to the app, one pool per proxy thread (so no locks). Idle connections the
-// app has closed are noticed before reuse by a non-blocking peek; the session retries once on a
-// fresh connection when a reused one fails before any response byte arrived.
+// Keep-alive connections to the app, one pool per proxy thread (so no locks). A request without a
+// body takes an idle connection as it is: when the app has closed it meanwhile, the session retries
+// once on a fresh connection. A request with a body cannot be replayed, so its connection is first
+// checked by a non-blocking peek (one syscall the common case does without).
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -15,16 +16,19 @@ struct UpstreamConn {
   beast::tcp_stream stream;
   beast::flat_buffer buffer;  // bytes read past the end of a response stay with the connection
   bool reused = false;
-  explicit UpstreamConn(net::any_io_executor ex) : stream(ex) {}
+  // Reads take what the buffer can hold (Beast reads at most its free capacity, at least 512 bytes):
+  // 16 KiB takes a typical response, header and body, in one read. Pooled, so few of them exist.
+  static constexpr std::size_t read_capacity = 16 * 1024;
+  explicit UpstreamConn(net::any_io_executor ex) : stream(ex) { buffer.reserve(read_capacity); }
 };
 
 class UpstreamPool {
  public:
   UpstreamPool(net::any_io_executor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle);
 
-  // An idle connection that still looks open, or a new one. Sets ec on connect failure
-  // (beast::error::timeout when the connect timed out).
-  net::awaitable<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, bool allow_reuse = true);
+  // An idle connection (with verify_idle: one that still looks open), or a new one. Sets ec on
+  // connect failure (beast::error::timeout when the connect timed out).
+  net::awaitable<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, bool allow_reuse = true, bool verify_idle = true);
   void release(std::unique_ptr<UpstreamConn> conn);  // after a complete response with keep-alive
   void close_all();
   std::size_t idle() const { return idle_.size(); }

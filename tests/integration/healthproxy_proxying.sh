@@ -46,6 +46,12 @@ check "a 300 KB request body is relayed intact (Content-Length)" cmp -s <(tr -d 
 curl -s -m 10 -o "$WORK/echo.out" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/big.json" "$(proxy_url /api/v1/echo)"
 check "a 300 KB request body is relayed intact (chunked)" cmp -s <(tr -d ' \n' <"$WORK/big.json") <(tr -d ' \n' <"$WORK/echo.out")
 
+# Chunked bodies both ways on one keep-alive connection (and so on one pooled app connection): a
+# final chunk written twice would turn into a bad request line for the app, or a bad status line for
+# the client (it did, when a read consumed only the final chunk).
+$PY "$TOOLS/keepalive_sequence.py" "$HP_PORT" 3 >"$WORK/kaseq" 2>&1
+expect_in "chunked request and response bodies leave no stray bytes on kept-alive connections" "ok" "$WORK/kaseq"
+
 # ---- Server-Sent Events: each event reaches the client as the app produces it -------------------
 sse=$($PY "$TOOLS/sse_timing.py" "$HP_PORT" '/api/v1/chat/stream?n=5&interval_ms=300')
 check_ctx "SSE: 200 text/event-stream, 5 events and [DONE]" "$sse" \
