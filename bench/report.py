@@ -146,7 +146,8 @@ def results_md(d, smoke):
     L = []
     add = L.append
     add("# healthproxy benchmark results\n")
-    add(f"Run {m.get('date', '?')}, commit {m.get('commit', '?')}, {c.get('mode', '?')} mode, wall time "
+    add(f"Run {m.get('date', '?')}, checkout {m.get('commit', '?')} (healthproxy binary built {m.get('healthproxy_built', '?')}), "
+        f"{c.get('mode', '?')} mode, wall time "
         f"{c.get('wall_s', '?')} s. Machine and versions: [machine.md](machine.md). How it is measured: "
         f"[bench/README.md](../README.md). Pinning: {c.get('pinning', '?')}.\n")
     if smoke:
@@ -319,8 +320,10 @@ def machine_md(d):
     L = ["# Machine and versions\n", "| | |", "|---|---|"]
     for k, label in [("date", "date (UTC)"), ("cpu_model", "CPU"), ("cpus", "logical CPUs"), ("threads_per_core", "threads per core"),
                      ("memory_gib", "memory GiB"), ("os", "OS"), ("kernel", "kernel"), ("wrk", "wrk"), ("haproxy", "HAProxy"),
-                     ("nginx", "nginx"), ("postgresql", "PostgreSQL"), ("healthproxy", "healthproxy"), ("commit", "podguard commit"),
-                     ("compiler", "compiler"), ("healthproxy_path", "healthproxy binary"), ("pinning", "pinning"),
+                     ("nginx", "nginx"), ("postgresql", "PostgreSQL"), ("healthproxy", "healthproxy"),
+                     ("commit", "podguard checkout at run time"), ("healthproxy_path", "healthproxy binary"),
+                     ("healthproxy_built", "binary built (mtime, UTC)"), ("healthproxy_sha256", "binary sha256 (first 16)"),
+                     ("compiler", "compiler"), ("pinning", "pinning"),
                      ("load_other_processes", "/proc/loadavg at the start")]:
         L.append(f"| {label} | {m.get(k, '?')} |")
     L.append(f"| mode | {c.get('mode', '?')} |")

@@ -4,10 +4,10 @@
 #
 #   bash bench/run.sh [--smoke] [--out DIR] [--images] [--no-pin] [--only SECTIONS]
 #
-#   --smoke     every measurement at a tiny scale (about 2 minutes) into a temporary directory; exits 1
+#   --smoke     every measurement at a tiny scale (2-3 minutes) into a temporary directory; exits 1
 #               when a measurement produced no numbers or a cell had errors. Never judged against the goals.
-#   --out DIR   where results.md, machine.md, the PNGs and raw/ go (default: bench/results, or a
-#               temporary directory with --smoke)
+#   --out DIR   where results.md, machine.md, the PNGs and raw/ go (default: bench/results; with
+#               --smoke a temporary directory, removed when the smoke run passed)
 #   --images    docker build the healthproxy image first (otherwise an existing one is measured)
 #   --no-pin    no CPU pinning (default: the proxy under test on CPU 1, everything else on CPU 0)
 #   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes
@@ -26,7 +26,7 @@ while (($#)); do
     --images) IMAGES=yes ;;
     --no-pin) PIN=no ;;
     --only) ONLY=${2:?--only needs a list}; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -68,8 +68,9 @@ if ((${#missing[@]})); then
 fi
 
 # ---- output and scratch ----
+SMOKE_TMP=no
 if [[ -z $OUT ]]; then
-  if [[ $MODE == smoke ]]; then OUT=$(mktemp -d /tmp/podguard-bench-smoke.XXXXXX); else OUT=$BENCH_DIR/results; fi
+  if [[ $MODE == smoke ]]; then OUT=$(mktemp -d /tmp/podguard-bench-smoke.XXXXXX) SMOKE_TMP=yes; else OUT=$BENCH_DIR/results; fi
 fi
 mkdir -p "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
@@ -119,6 +120,9 @@ m = {
     "postgresql": first("${PGBIN:-/usr/lib/postgresql/15/bin}/postgres --version"),
     "healthproxy": first("$HEALTHPROXY --version"),
     "healthproxy_path": "$HEALTHPROXY",
+    # The binary may be older than the checkout: identify it by content and build time as well.
+    "healthproxy_sha256": sh("sha256sum '$HEALTHPROXY' | cut -c1-16"),
+    "healthproxy_built": sh("date -u -r '$HEALTHPROXY' +%Y-%m-%dT%H:%M:%SZ"),
     "commit": sh("git -C '$REPO' rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git -C '$REPO' status --porcelain --untracked-files=no") else ""),
     "compiler": first("c++ --version"),
     "pinning": "$PIN_LAYOUT",
@@ -188,7 +192,12 @@ if [[ $MODE == smoke ]]; then
   rc=0
   $PY "$BENCH_DIR/report.py" "$OUT" --check || rc=1
   [[ -s $RAW/failures.txt ]] && { log "failures:"; cat "$RAW/failures.txt" >&2; rc=1; }
-  ((rc == 0)) && log "smoke: every measurement produced numbers, no cell had errors"
+  if ((rc == 0)); then
+    log "smoke: every measurement produced numbers, no cell had errors"
+    [[ $SMOKE_TMP == yes ]] && rm -rf "$OUT"  # kept when it failed, or when --out named it
+  else
+    log "smoke: FAILED; the report is in $OUT"
+  fi
   exit $rc
 fi
 [[ -s $RAW/failures.txt ]] && { log "some measurements failed:"; cat "$RAW/failures.txt" >&2; exit 1; }
