@@ -17,4 +17,17 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
+
+// The proxy's I/O objects name the io_context's executor type instead of the type-erased
+// any_io_executor: every asynchronous operation copies its executor and its handler's, several
+// times per request, and each copy of the erased one goes through a function table (callgrind:
+// about a tenth of the proxy's instructions per request).
+using ProxyExecutor = net::io_context::executor_type;
+using ProxySocket = net::basic_stream_socket<tcp, ProxyExecutor>;
+using ProxyAcceptor = net::basic_socket_acceptor<tcp, ProxyExecutor>;
+using ProxyStream = beast::basic_stream<tcp, ProxyExecutor>;
+using ProxyTimer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, ProxyExecutor>;
+template <class T>
+using Task = net::awaitable<T, ProxyExecutor>;
+inline constexpr net::use_awaitable_t<ProxyExecutor> use_task{};
 }  // namespace podguard::healthproxy

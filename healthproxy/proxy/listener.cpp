@@ -7,7 +7,7 @@
 
 namespace podguard::healthproxy {
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, bool reuse_port) : acceptor_(ioc) {
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, bool reuse_port) : acceptor_(ioc.get_executor()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   if (reuse_port) {  // several proxy threads share the port; the kernel spreads connections
@@ -42,7 +42,7 @@ void Listener::close(ProxyContext& ctx) {
   error_code ec;
   acceptor_.non_blocking(true, ec);
   for (int i = 0; !ec && i < 4096; ++i) {
-    tcp::socket socket(acceptor_.get_executor());
+    ProxySocket socket(acceptor_.get_executor());
     acceptor_.accept(socket, ec);
     if (ec) break;
     net::co_spawn(acceptor_.get_executor(), serve_connection(std::move(socket), ctx), net::detached);
@@ -50,16 +50,16 @@ void Listener::close(ProxyContext& ctx) {
   acceptor_.close(ec);
 }
 
-net::awaitable<void> Listener::accept_loop(ProxyContext& ctx) {
+Task<void> Listener::accept_loop(ProxyContext& ctx) {
   for (;;) {
     error_code ec;
-    auto socket = co_await acceptor_.async_accept(net::redirect_error(net::use_awaitable, ec));
+    auto socket = co_await acceptor_.async_accept(net::redirect_error(use_task, ec));
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       // Out of file descriptors and the like: say so, breathe, go on accepting.
       log::warn("accept failed", {{"error", ec.message()}});
-      net::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
-      co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+      ProxyTimer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(net::redirect_error(use_task, ec));
       continue;
     }
     net::co_spawn(acceptor_.get_executor(), serve_connection(std::move(socket), ctx), net::detached);

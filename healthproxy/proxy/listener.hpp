@@ -19,8 +19,8 @@ class Listener {
   tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
  private:
-  net::awaitable<void> accept_loop(ProxyContext& ctx);
-  tcp::acceptor acceptor_;
+  Task<void> accept_loop(ProxyContext& ctx);
+  ProxyAcceptor acceptor_;
 };
 
 }  // namespace podguard::healthproxy

@@ -14,7 +14,7 @@
 namespace podguard::healthproxy {
 
 namespace {
-bool has_pending_bytes(beast::tcp_stream& s) {
+bool has_pending_bytes(ProxyStream& s) {
   char byte;
   return ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
@@ -40,7 +40,7 @@ void SessionRegistry::close_all() {
 
 namespace {
 
-constexpr auto use = net::use_awaitable;
+constexpr auto use = use_task;
 constexpr std::size_t relay_chunk = 16 * 1024;
 constexpr std::size_t client_read_capacity = 2048;
 // Not boost::none: Beast 1.74 compares `len_ > body_limit_` with the optional, and any number is
@@ -82,7 +82,7 @@ class RelayChunk {
 
 class Session {
  public:
-  Session(tcp::socket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx), opt_(ctx.options) {
+  Session(ProxySocket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx), opt_(ctx.options) {
     error_code ec;
     auto peer = client_.socket().remote_endpoint(ec);
     peer_.peer_address = ec ? "unknown" : peer.address().to_string();
@@ -97,7 +97,7 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  net::awaitable<void> run() {
+  Task<void> run() {
     for (;;) {
       if (!co_await wait_for_request()) co_return;
       RequestParser parser;
@@ -110,7 +110,7 @@ class Session {
 
  private:
   // Waits (idle timeout) for the first byte of the next request; false when the connection ends.
-  net::awaitable<bool> wait_for_request() {
+  Task<bool> wait_for_request() {
     if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
     if (ctx_.sessions.closing() && !handle_->fresh) co_return false;  // draining: no next request
     handle_->idle = true;
@@ -128,7 +128,7 @@ class Session {
   }
 
   // The whole header block must arrive within header_timeout of its first byte (slowloris).
-  net::awaitable<bool> read_request_header(RequestParser& parser) {
+  Task<bool> read_request_header(RequestParser& parser) {
     client_.expires_after(opt_.header_timeout);
     error_code ec;
     co_await http::async_read_header(client_, buffer_, parser, net::redirect_error(use, ec));
@@ -156,7 +156,7 @@ class Session {
   }
 
   // Writes one of healthproxy's own responses; false when the connection must close afterwards.
-  net::awaitable<bool> reply(Response res) {
+  Task<bool> reply(Response res) {
     bool keep = res.keep_alive();
     ctx_.metrics.count_response(res.result_int());
     client_.expires_after(opt_.idle_timeout);
@@ -166,7 +166,7 @@ class Session {
   }
 
   // One request. Returns false when the connection must close.
-  net::awaitable<bool> handle(RequestParser& parser) {
+  Task<bool> handle(RequestParser& parser) {
     auto& req = parser.get();
     if (auto problem = framing_problem(req); !problem.empty()) {
       ctx_.metrics.count_rejection(Rejection::bad_request);
@@ -201,7 +201,7 @@ class Session {
       ctx_.wake_probe();
   }
 
-  net::awaitable<bool> forward(RequestParser& parser, bool keep_alive, bool upgrade, bool has_body) {
+  Task<bool> forward(RequestParser& parser, bool keep_alive, bool upgrade, bool has_body) {
     auto& req = parser.get();
     if (req[http::field::expect] == "100-continue" && has_body) {
       http::response<http::empty_body> cont{http::status::continue_, req.version()};
@@ -236,7 +236,7 @@ class Session {
   enum class Outcome { close, keep_alive_client, keep_alive_both, retry };
 
   // Sends the request (streaming its body) and relays the response (streaming its body).
-  net::awaitable<Outcome> exchange(RequestParser& parser, UpstreamConn& up, bool keep_alive, bool upgrade) {
+  Task<Outcome> exchange(RequestParser& parser, UpstreamConn& up, bool keep_alive, bool upgrade) {
     auto& req = parser.get();
     RelayChunk chunk;
     error_code ec;
@@ -368,7 +368,7 @@ class Session {
     co_return upstream_keep ? Outcome::keep_alive_both : Outcome::keep_alive_client;
   }
 
-  net::awaitable<Outcome> upstream_failed(const http::request_header<>& req, UpstreamError kind, bool keep_alive,
+  Task<Outcome> upstream_failed(const http::request_header<>& req, UpstreamError kind, bool keep_alive,
                                           unsigned status = 502) {
     ctx_.metrics.count_upstream_error(kind);
     bool keep = co_await reply(make_error(status, status == 504 ? "Gateway timeout: the application did not answer in time"
@@ -378,7 +378,7 @@ class Session {
   }
 
   // 101 Switching Protocols: pass the header on, then copy bytes both ways until either side closes.
-  net::awaitable<Outcome> tunnel(ResponseParser& rp, UpstreamConn& up) {
+  Task<Outcome> tunnel(ResponseParser& rp, UpstreamConn& up) {
     auto& res = rp.get();
     prepare_client_response(res, true, boost::none, false, true);
     ctx_.metrics.count_response(101);
@@ -398,7 +398,7 @@ class Session {
     buffer_.consume(buffer_.size());
     if (ec) co_return Outcome::close;
 
-    auto done = std::make_shared<net::steady_timer>(client_.get_executor(), std::chrono::steady_clock::time_point::max());
+    auto done = std::make_shared<ProxyTimer>(client_.get_executor(), std::chrono::steady_clock::time_point::max());
     auto finished = std::make_shared<bool>(false);
     net::co_spawn(client_.get_executor(), pipe(client_, up.stream), [done, finished](std::exception_ptr) {
       *finished = true;
@@ -412,7 +412,7 @@ class Session {
     co_return Outcome::close;
   }
 
-  static net::awaitable<void> pipe(beast::tcp_stream& from, beast::tcp_stream& to) {
+  static Task<void> pipe(ProxyStream& from, ProxyStream& to) {
     std::array<char, 8192> buf;
     error_code ec;
     for (;;) {
@@ -425,7 +425,7 @@ class Session {
     to.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  beast::tcp_stream client_;
+  ProxyStream client_;
   beast::flat_buffer buffer_;
   ProxyContext& ctx_;
   const Options& opt_;
@@ -435,7 +435,7 @@ class Session {
 
 }  // namespace
 
-net::awaitable<void> serve_connection(tcp::socket socket, ProxyContext& ctx) {
+Task<void> serve_connection(ProxySocket socket, ProxyContext& ctx) {
   Session session(std::move(socket), ctx);
   co_await session.run();
 }

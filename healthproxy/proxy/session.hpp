@@ -17,13 +17,13 @@ namespace podguard::healthproxy {
 class SessionRegistry {
  public:
   struct Entry {
-    beast::tcp_stream* client = nullptr;
+    ProxyStream* client = nullptr;
     bool idle = true;   // waiting for the next request
     bool fresh = true;  // no request read yet: the client connected to get an answer, so it gets one
   };
   using Handle = std::list<Entry>::iterator;
 
-  Handle add(beast::tcp_stream& client) { return entries_.insert(entries_.end(), Entry{&client, true, true}); }
+  Handle add(ProxyStream& client) { return entries_.insert(entries_.end(), Entry{&client, true, true}); }
   void remove(Handle h) { entries_.erase(h); }
   // Closes keep-alive connections that are idle between requests, except those whose next request
   // has already arrived; from now on every session closes after its current response.
@@ -47,6 +47,6 @@ struct ProxyContext {
   std::function<void()> wake_probe;  // a request arrived after an idle period
 };
 
-net::awaitable<void> serve_connection(tcp::socket socket, ProxyContext& ctx);
+Task<void> serve_connection(ProxySocket socket, ProxyContext& ctx);
 
 }  // namespace podguard::healthproxy

@@ -4,7 +4,7 @@
 
 namespace podguard::healthproxy {
 
-UpstreamPool::UpstreamPool(net::any_io_executor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout,
+UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout,
                            std::size_t max_idle)
     : ex_(std::move(ex)), upstream_(std::move(upstream)), connect_timeout_(connect_timeout), max_idle_(max_idle) {}
 
@@ -15,7 +15,7 @@ bool UpstreamPool::still_open(UpstreamConn& conn) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
 }
 
-net::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool allow_reuse, bool verify_idle) {
+Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool allow_reuse, bool verify_idle) {
   ec = {};
   while (allow_reuse && !idle_.empty()) {
     auto conn = std::move(idle_.back());
@@ -27,7 +27,7 @@ net::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& 
   }
   auto conn = std::make_unique<UpstreamConn>(ex_);
   conn->stream.expires_after(connect_timeout_);
-  co_await conn->stream.async_connect(upstream_, net::redirect_error(net::use_awaitable, ec));
+  co_await conn->stream.async_connect(upstream_, net::redirect_error(use_task, ec));
   if (ec) co_return nullptr;
   conn->stream.socket().set_option(tcp::no_delay(true), ec);
   ec = {};

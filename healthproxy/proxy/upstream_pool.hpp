@@ -13,29 +13,29 @@
 namespace podguard::healthproxy {
 
 struct UpstreamConn {
-  beast::tcp_stream stream;
+  ProxyStream stream;
   beast::flat_buffer buffer;  // bytes read past the end of a response stay with the connection
   bool reused = false;
   // Reads take what the buffer can hold (Beast reads at most its free capacity, at least 512 bytes):
   // 16 KiB takes a typical response, header and body, in one read. Pooled, so few of them exist.
   static constexpr std::size_t read_capacity = 16 * 1024;
-  explicit UpstreamConn(net::any_io_executor ex) : stream(ex) { buffer.reserve(read_capacity); }
+  explicit UpstreamConn(ProxyExecutor ex) : stream(ex) { buffer.reserve(read_capacity); }
 };
 
 class UpstreamPool {
  public:
-  UpstreamPool(net::any_io_executor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle);
+  UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle);
 
   // An idle connection (with verify_idle: one that still looks open), or a new one. Sets ec on
   // connect failure (beast::error::timeout when the connect timed out).
-  net::awaitable<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, bool allow_reuse = true, bool verify_idle = true);
+  Task<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, bool allow_reuse = true, bool verify_idle = true);
   void release(std::unique_ptr<UpstreamConn> conn);  // after a complete response with keep-alive
   void close_all();
   std::size_t idle() const { return idle_.size(); }
 
  private:
   static bool still_open(UpstreamConn& conn);
-  net::any_io_executor ex_;
+  ProxyExecutor ex_;
   tcp::endpoint upstream_;
   std::chrono::milliseconds connect_timeout_;
   std::size_t max_idle_;
