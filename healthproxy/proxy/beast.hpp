@@ -27,7 +27,9 @@ using ProxySocket = net::basic_stream_socket<tcp, ProxyExecutor>;
 using ProxyAcceptor = net::basic_socket_acceptor<tcp, ProxyExecutor>;
 using ProxyStream = beast::basic_stream<tcp, ProxyExecutor>;
 using ProxyTimer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, ProxyExecutor>;
+#if defined(BOOST_ASIO_HAS_CO_AWAIT)  // not in clang's fuzz build with Boost 1.74
 template <class T>
 using Task = net::awaitable<T, ProxyExecutor>;
 inline constexpr net::use_awaitable_t<ProxyExecutor> use_task{};
+#endif
 }  // namespace podguard::healthproxy

@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "healthproxy/proxy/fronting.hpp"
 #include "healthproxy/proxy/headers.hpp"
+#include "healthproxy/proxy/wire.hpp"
 
 namespace podguard::healthproxy {
 
@@ -241,16 +242,19 @@ class Session {
     RelayChunk chunk;
     error_code ec;
 
-    // Request: header, then the body as it arrives from the client. When body bytes came with the
-    // header, the header goes out with the first of them, in one write.
-    http::request_serializer<http::buffer_body> sr{req};
+    // Request: head, then the body as it arrives from the client. When body bytes came with the
+    // head, the head goes out with the first of them, in one write.
+    serialize_head(req, head_);
+    Framer req_framer(parser.chunked());
+    bool head_pending = true;
     req.body().data = nullptr;
     req.body().more = !parser.is_done();
     if (parser.is_done() || buffer_.size() == 0) {
       up.stream.expires_after(opt_.upstream_response_timeout);
-      co_await http::async_write_header(up.stream, sr, net::redirect_error(use, ec));
+      co_await net::async_write(up.stream, net::buffer(head_), net::redirect_error(use, ec));
       if (ec) log::debug("upstream request header failed", {{"error", ec.message()}});
       if (ec) co_return up.reused ? Outcome::retry : co_await upstream_failed(req, UpstreamError::reset, keep_alive);
+      head_pending = false;
     }
     while (!parser.is_done()) {
       req.body().data = chunk.data();
@@ -264,24 +268,19 @@ class Session {
         co_return Outcome::close;
       }
       if (ec) co_return Outcome::close;  // client went away or sent broken chunking
-      req.body().size = chunk.size() - req.body().size;
-      req.body().data = chunk.data();
-      req.body().more = !parser.is_done();
-      if (req.body().size == 0) {  // see the response loop below
-        if (req.body().more) continue;
-        break;  // the read only consumed the final chunk: the terminator is written below
-      }
+      std::size_t n = chunk.size() - req.body().size;
+      // A read that only consumed a chunk header yields no bytes: wait for real data.
+      if (n == 0 && !parser.is_done()) continue;
       up.stream.expires_after(opt_.upstream_response_timeout);
-      co_await http::async_write(up.stream, sr, net::redirect_error(use, ec));
-      if (ec == http::error::need_buffer) ec = {};
+      co_await net::async_write(up.stream, req_framer.frame(head_pending ? &head_ : nullptr, chunk.data(), n, parser.is_done()),
+                                net::redirect_error(use, ec));
       if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
+      head_pending = false;
     }
-    if (!sr.is_done()) {  // the final empty chunk of a chunked body
-      req.body().data = nullptr;
-      req.body().size = 0;
-      req.body().more = false;
-      co_await http::async_write(up.stream, sr, net::redirect_error(use, ec));
-      if (ec == http::error::need_buffer) ec = {};
+    if (head_pending || !req_framer.finished()) {  // a body that ended with a read that carried no data
+      up.stream.expires_after(opt_.upstream_response_timeout);
+      co_await net::async_write(up.stream, req_framer.frame(head_pending ? &head_ : nullptr, nullptr, 0, true),
+                                net::redirect_error(use, ec));
       if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
     }
 
@@ -312,15 +311,16 @@ class Session {
     ctx_.metrics.count_response(res.result_int());
 
     // Response body, each piece written as soon as it arrives (SSE needs the first byte at once).
-    // When body bytes came with the header (a small response usually comes whole), the header goes
-    // out with the first piece in one write; otherwise at once, before waiting for the body.
-    http::response_serializer<http::buffer_body> rs{res};
-    res.body().data = nullptr;
-    res.body().more = !rp.is_done();
+    // When body bytes came with the head (a small response usually comes whole), the head goes out
+    // with the first piece in one write; otherwise at once, before waiting for the body.
+    serialize_head(res, head_);
+    Framer res_framer(reframe_chunked);
+    bool res_head_pending = true;
     if (rp.is_done() || up.buffer.size() == 0) {
       client_.expires_after(opt_.idle_timeout);
-      co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
+      co_await net::async_write(client_, net::buffer(head_), net::redirect_error(use, ec));
       if (ec) co_return Outcome::close;
+      res_head_pending = false;
     }
     while (!rp.is_done()) {
       res.body().data = chunk.data();
@@ -328,40 +328,26 @@ class Session {
       up.stream.expires_after(opt_.upstream_response_timeout);
       co_await http::async_read_some(up.stream, up.buffer, rp, net::redirect_error(use, ec));
       if (ec == http::error::need_buffer) ec = {};
-      if (ec == http::error::end_of_stream && !has_length && !rp.chunked()) {  // close-delimited body ended
-        ec = {};
-        res.body().size = chunk.size() - res.body().size;
-        res.body().data = chunk.data();
-        res.body().more = false;
-        client_.expires_after(opt_.idle_timeout);
-        co_await http::async_write(client_, rs, net::redirect_error(use, ec));
-        co_return client_keep && reframe_chunked ? Outcome::keep_alive_client : Outcome::close;
-      }
-      if (ec) {
+      bool eof_ends_body = ec == http::error::end_of_stream && !has_length && !rp.chunked();  // close-delimited
+      if (ec && !eof_ends_body) {
         ctx_.metrics.count_upstream_error(ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
         co_return Outcome::close;  // the response is cut short: the client sees the connection close
       }
-      res.body().size = chunk.size() - res.body().size;
-      res.body().data = chunk.data();
-      res.body().more = !rp.is_done();
-      // A read that only consumed a chunk header (or the final chunk) yields no bytes. Beast writes
-      // an empty piece as a zero-length chunk, which is the terminator, and would then write the
-      // terminator again: wait for real data instead, or end below with a proper final chunk.
-      if (res.body().size == 0) {
-        if (res.body().more) continue;
-        break;
-      }
+      std::size_t n = chunk.size() - res.body().size;
+      bool last = eof_ends_body || rp.is_done();
+      // A read that only consumed a chunk header yields no bytes: wait for real data.
+      if (n == 0 && !last) continue;
       client_.expires_after(opt_.idle_timeout);
-      co_await http::async_write(client_, rs, net::redirect_error(use, ec));
-      if (ec == http::error::need_buffer) ec = {};
+      co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, chunk.data(), n, last),
+                                net::redirect_error(use, ec));
       if (ec) co_return Outcome::close;
+      res_head_pending = false;
+      if (eof_ends_body) co_return client_keep && reframe_chunked ? Outcome::keep_alive_client : Outcome::close;
     }
-    if (!rs.is_done()) {
-      res.body().data = nullptr;
-      res.body().size = 0;
-      res.body().more = false;
-      co_await http::async_write(client_, rs, net::redirect_error(use, ec));
-      if (ec == http::error::need_buffer) ec = {};
+    if (res_head_pending || !res_framer.finished()) {
+      client_.expires_after(opt_.idle_timeout);
+      co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, nullptr, 0, true),
+                                net::redirect_error(use, ec));
       if (ec) co_return Outcome::close;
     }
     if (!client_keep) co_return Outcome::close;
@@ -427,6 +413,7 @@ class Session {
 
   ProxyStream client_;
   beast::flat_buffer buffer_;
+  std::string head_;  // the message head being written, reused (its capacity is kept)
   ProxyContext& ctx_;
   const Options& opt_;
   ClientInfo peer_;

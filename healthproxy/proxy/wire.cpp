@@ -1,0 +1,79 @@
+#include "healthproxy/proxy/wire.hpp"
+
+#include <charconv>
+
+namespace podguard::healthproxy {
+
+namespace {
+
+constexpr std::string_view crlf = "\r\n";
+constexpr std::string_view last_chunk = "0\r\n\r\n";
+
+void append_version(unsigned version, std::string& out) {
+  out += "HTTP/";
+  out += static_cast<char>('0' + version / 10);
+  out += '.';
+  out += static_cast<char>('0' + version % 10);
+}
+
+void append_fields(const http::fields& fields, std::string& out) {
+  for (const auto& f : fields) {
+    out += f.name_string();
+    out += ": ";
+    out += f.value();
+    out += crlf;
+  }
+  out += crlf;
+}
+
+}  // namespace
+
+void serialize_head(const http::request_header<>& h, std::string& out) {
+  out.clear();
+  out += h.method_string();
+  out += ' ';
+  out += h.target();
+  out += ' ';
+  append_version(h.version(), out);
+  out += crlf;
+  append_fields(h, out);
+}
+
+void serialize_head(const http::response_header<>& h, std::string& out) {
+  out.clear();
+  append_version(h.version(), out);
+  char code[8];
+  auto end = std::to_chars(code, code + sizeof code, h.result_int()).ptr;
+  out += ' ';
+  out.append(code, end);
+  out += ' ';
+  auto reason = h.reason();
+  out += reason.empty() ? http::obsolete_reason(h.result()) : reason;
+  out += crlf;
+  append_fields(h, out);
+}
+
+Framer::Buffers Framer::frame(const std::string* head, const char* data, std::size_t size, bool last) {
+  Buffers b;
+  if (head && !head->empty()) b.push_back(net::buffer(*head));
+  if (!chunked_) {
+    if (size) b.push_back(net::buffer(data, size));
+    return b;
+  }
+  if (terminated_) return b;
+  if (size) {
+    auto end = std::to_chars(size_line_, size_line_ + sizeof size_line_ - 2, size, 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    b.push_back(net::buffer(size_line_, static_cast<std::size_t>(end - size_line_)));
+    b.push_back(net::buffer(data, size));
+    b.push_back(net::buffer(crlf.data(), crlf.size()));
+  }
+  if (last) {
+    b.push_back(net::buffer(last_chunk.data(), last_chunk.size()));
+    terminated_ = true;
+  }
+  return b;
+}
+
+}  // namespace podguard::healthproxy
