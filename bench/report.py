@@ -245,17 +245,20 @@ def results_md(d, smoke):
     add(f"Each proxy freshly started; \"idle\" 1 s after it was ready (healthproxy: /readyz 200, database probed); "
         f"then {c.get('hold_conns', 1000):,} keep-alive connections opened by podguard_loadgen, one 1 KiB request on each "
         f"(all at once), held idle while RSS is read. nginx: master + worker summed. VmHWM is the peak resident "
-        "size since start.\n")
-    add("| proxy | idle RSS MiB | RSS with connections MiB | peak (VmHWM) MiB | connections ok | closed by the proxy while held |")
-    add("|---|---:|---:|---:|---:|---:|")
+        "size since start. Anonymous (RssAnon) is the private part; the rest is file-backed: the binaries' code pages, "
+        "clean, shared by every process mapping the same file, and reclaimable.\n")
+    add("| proxy | idle RSS MiB | of it anonymous | RSS with connections MiB | of it anonymous | peak (VmHWM) MiB | connections ok | closed by the proxy while held |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|")
     for p in paths:
         if p == "direct":
             continue
         r = find(d["memory"], proxy=p)
         if not r:
-            add(f"| {LABEL.get(p, p)} | no data | | | | |")
+            add(f"| {LABEL.get(p, p)} | no data | | | | | | |")
             continue
-        add(f"| {LABEL.get(p, p)} | {fmt(mib(r['idle_rss_kib']))} | {fmt(mib(r['held_rss_kib']))} | {fmt(mib(r['held_hwm_kib']))} | "
+        anon = lambda k: fmt(mib(r[k])) if r.get(k) not in (None, "") else "n/a"
+        add(f"| {LABEL.get(p, p)} | {fmt(mib(r['idle_rss_kib']))} | {anon('idle_anon_kib')} | {fmt(mib(r['held_rss_kib']))} | "
+            f"{anon('held_anon_kib')} | {fmt(mib(r['held_hwm_kib']))} | "
             f"{r.get('ok', '?')}/{r.get('connections', '?')} | {r.get('closed_during_hold', '?')} |")
     add("")
 

@@ -55,9 +55,11 @@ memory_measure() {
   local name=$1
   proxy_start "$name" || { note_failure "memory $name: the proxy did not start"; proxy_stop; return; }
   sleep 1
-  local pids idle idle_hwm held held_hwm
+  local pids idle idle_hwm idle_anon held held_hwm held_anon
   pids=$(proxy_pids)
-  idle=$(status_kib VmRSS $pids) idle_hwm=$(status_kib VmHWM $pids)
+  # RssAnon: the private part. The rest of RSS is file-backed: the binary's own code pages, clean,
+  # shared by every process that maps the same file, and reclaimable.
+  idle=$(status_kib VmRSS $pids) idle_hwm=$(status_kib VmHWM $pids) idle_anon=$(status_kib RssAnon $pids)
   local out="$WORK/hold-$name.out"
   : >"$out"
   "${PIN_LOAD[@]}" "$LOADGEN" hold --target "127.0.0.1:$PROXY_PORT" --path /1k --connections "$HOLD_CONNS" \
@@ -67,7 +69,7 @@ memory_measure() {
   if wait_until 20000 grep -q '"phase": *"held"' "$out"; then
     sleep 0.5
     pids=$(proxy_pids)
-    held=$(status_kib VmRSS $pids) held_hwm=$(status_kib VmHWM $pids)
+    held=$(status_kib VmRSS $pids) held_hwm=$(status_kib VmHWM $pids) held_anon=$(status_kib RssAnon $pids)
   fi
   timeout $((HOLD + 30)) tail --pid="$lg" -f /dev/null
   stop_pid "$lg"; undefer "stop_pid $lg"
@@ -79,9 +81,9 @@ memory_measure() {
     local done_json; done_json=$(grep '"phase": *"done"' "$out" | head -1)
     [[ -n $done_json ]] || done_json='{}'
     record "$RAW/memory.jsonl" "$hold_json" proxy="$name" processes="$(wc -w <<<"$pids")" idle_rss_kib="$idle" \
-      idle_hwm_kib="$idle_hwm" held_rss_kib="$held" held_hwm_kib="$held_hwm" \
+      idle_hwm_kib="$idle_hwm" held_rss_kib="$held" held_hwm_kib="$held_hwm" idle_anon_kib="$idle_anon" held_anon_kib="$held_anon" \
       closed_during_hold="$($PY -c 'import json,sys; print(json.loads(sys.argv[1]).get("closed_during_hold", "null"))' "$done_json")"
-    log "  $name: RSS idle ${idle} KiB, with $HOLD_CONNS connections ${held} KiB (HWM ${held_hwm} KiB)"
+    log "  $name: RSS idle ${idle} KiB (anonymous ${idle_anon}), with $HOLD_CONNS connections ${held} KiB (anonymous ${held_anon}, HWM ${held_hwm} KiB)"
   fi
   proxy_stop
 }
