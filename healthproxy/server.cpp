@@ -126,6 +126,7 @@ ExitCode run_server(const Options& options) {
                                                                       options.upstream_pool_max_idle),
                                                          SessionRegistry{}, [&probe] { probe.wake(); }});
     w->listener->start(*w->ctx);
+    start_deadline_sweep((*w->ioc).get_executor(), *w->ctx);
   }
   admin->start();
   probe.start();

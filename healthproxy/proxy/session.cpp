@@ -31,6 +31,17 @@ void SessionRegistry::close_idle() {
   }
 }
 
+void SessionRegistry::expire(Clock::time_point now) {
+  for (auto& e : entries_) {
+    if (e.deadline > now) continue;
+    e.deadline = Clock::time_point::max();
+    e.timed_out = true;
+    error_code ignored;
+    e.client->socket().cancel(ignored);
+    if (e.upstream) e.upstream->socket().cancel(ignored);
+  }
+}
+
 void SessionRegistry::close_all() {
   closing_ = true;
   for (auto& e : entries_) {
@@ -112,6 +123,30 @@ class Session {
   }
 
  private:
+  // The deadline for the operations that follow (see SessionRegistry); disarm() for waits that
+  // bound themselves.
+  void arm(std::chrono::milliseconds timeout) {
+    handle_->deadline = SessionRegistry::Clock::now() + timeout;
+    handle_->timed_out = false;
+  }
+  void disarm() {
+    handle_->deadline = SessionRegistry::Clock::time_point::max();
+    handle_->timed_out = false;
+  }
+  // An operation the sweep cancelled timed out.
+  error_code timeout_or(error_code ec) const {
+    if (ec == net::error::operation_aborted && handle_->timed_out) return beast::error::timeout;
+    return ec;
+  }
+  // The app connection the sweep cancels too, while a request uses it.
+  struct UpstreamInFlight {
+    SessionRegistry::Handle handle;
+    UpstreamInFlight(SessionRegistry::Handle h, ProxyStream& up) : handle(h) { handle->upstream = &up; }
+    ~UpstreamInFlight() { handle->upstream = nullptr; }
+    UpstreamInFlight(const UpstreamInFlight&) = delete;
+    UpstreamInFlight& operator=(const UpstreamInFlight&) = delete;
+  };
+
   // Waits (idle timeout) for the first byte of the next request; false when the connection ends.
   Task<bool> wait_for_request() {
     if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
@@ -120,7 +155,7 @@ class Session {
     // An idle keep-alive connection keeps a small buffer (the next request's header fits in it, and
     // reusing it costs no allocation), never a large one a big header or body left behind.
     if (buffer_.capacity() > client_read_capacity) buffer_.shrink_to_fit();
-    client_.expires_after(opt_.idle_timeout);
+    arm(opt_.idle_timeout);
     error_code ec;
     auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), net::redirect_error(use, ec));
     handle_->idle = false;
@@ -132,9 +167,10 @@ class Session {
 
   // The whole header block must arrive within header_timeout of its first byte (slowloris).
   Task<bool> read_request_header(RequestParser& parser) {
-    client_.expires_after(opt_.header_timeout);
+    arm(opt_.header_timeout);
     error_code ec;
     co_await http::async_read_header(client_, buffer_, parser, net::redirect_error(use, ec));
+    ec = timeout_or(ec);
     if (!ec) co_return true;
     if (ec == beast::error::timeout) {
       ctx_.metrics.count_rejection(Rejection::header_timeout);
@@ -162,7 +198,7 @@ class Session {
   Task<bool> reply(Response res) {
     bool keep = res.keep_alive();
     ctx_.metrics.count_response(res.result_int());
-    client_.expires_after(opt_.idle_timeout);
+    arm(opt_.idle_timeout);
     error_code ec;
     co_await http::async_write(client_, res, net::redirect_error(use, ec));
     co_return keep && !ec;
@@ -208,7 +244,7 @@ class Session {
     auto& req = parser.get();
     if (req[http::field::expect] == "100-continue" && has_body) {
       http::response<http::empty_body> cont{http::status::continue_, req.version()};
-      client_.expires_after(opt_.idle_timeout);
+      arm(opt_.idle_timeout);
       error_code ec;
       co_await http::async_write(client_, cont, net::redirect_error(use, ec));
       if (ec) co_return false;
@@ -219,6 +255,7 @@ class Session {
     // on a fresh connection, but only while no request body byte has been consumed.
     for (int attempt = 0;; ++attempt) {
       error_code ec;
+      disarm();  // a connect is bounded by the pool's own timer
       auto up = co_await ctx_.pool.acquire(ec, attempt == 0, has_body);
       if (!up) {
         bool timeout = ec == beast::error::timeout;
@@ -242,6 +279,7 @@ class Session {
   Task<Outcome> exchange(RequestParser& parser, UpstreamConn& up, bool keep_alive, bool upgrade) {
     auto& req = parser.get();
     RelayChunk chunk;
+    UpstreamInFlight in_flight(handle_, up.stream);
     error_code ec;
 
     // Request: head, then the body as it arrives from the client. When body bytes came with the
@@ -252,7 +290,7 @@ class Session {
     req.body().data = nullptr;
     req.body().more = !parser.is_done();
     if (parser.is_done() || buffer_.size() == 0) {
-      up.stream.expires_after(opt_.upstream_response_timeout);
+      arm(opt_.upstream_response_timeout);
       co_await net::async_write(up.stream, net::buffer(head_), net::redirect_error(use, ec));
       if (ec) log::debug("upstream request header failed", {{"error", ec.message()}});
       if (ec) co_return up.reused ? Outcome::retry : co_await upstream_failed(req, UpstreamError::reset, keep_alive);
@@ -261,7 +299,7 @@ class Session {
     while (!parser.is_done()) {
       req.body().data = chunk.data();
       req.body().size = chunk.size();
-      client_.expires_after(opt_.idle_timeout);
+      arm(opt_.idle_timeout);
       co_await http::async_read_some(client_, buffer_, parser, net::redirect_error(use, ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::body_limit) {
@@ -273,14 +311,14 @@ class Session {
       std::size_t n = chunk.size() - req.body().size;
       // A read that only consumed a chunk header yields no bytes: wait for real data.
       if (n == 0 && !parser.is_done()) continue;
-      up.stream.expires_after(opt_.upstream_response_timeout);
+      arm(opt_.upstream_response_timeout);
       co_await net::async_write(up.stream, req_framer.frame(head_pending ? &head_ : nullptr, chunk.data(), n, parser.is_done()),
                                 net::redirect_error(use, ec));
       if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
       head_pending = false;
     }
     if (head_pending || !req_framer.finished()) {  // a body that ended with a read that carried no data
-      up.stream.expires_after(opt_.upstream_response_timeout);
+      arm(opt_.upstream_response_timeout);
       co_await net::async_write(up.stream, req_framer.frame(head_pending ? &head_ : nullptr, nullptr, 0, true),
                                 net::redirect_error(use, ec));
       if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
@@ -291,8 +329,9 @@ class Session {
     rp.header_limit(static_cast<std::uint32_t>(std::max<std::size_t>(opt_.max_header_bytes, 64 * 1024)));
     rp.body_limit(unlimited_body);
     if (req.method() == http::verb::head) rp.skip(true);
-    up.stream.expires_after(opt_.upstream_response_timeout);
+    arm(opt_.upstream_response_timeout);
     co_await http::async_read_header(up.stream, up.buffer, rp, net::redirect_error(use, ec));
+    ec = timeout_or(ec);
     if (ec) log::debug("upstream response header failed", {{"error", ec.message()}, {"reused", up.reused ? "yes" : "no"}});
     if (ec == beast::error::timeout) co_return co_await upstream_failed(req, UpstreamError::response_timeout, false, 504);
     if (ec && up.reused && (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::eof) &&
@@ -319,7 +358,7 @@ class Session {
     Framer res_framer(reframe_chunked);
     bool res_head_pending = true;
     if (rp.is_done() || up.buffer.size() == 0) {
-      client_.expires_after(opt_.idle_timeout);
+      arm(opt_.idle_timeout);
       co_await net::async_write(client_, net::buffer(head_), net::redirect_error(use, ec));
       if (ec) co_return Outcome::close;
       res_head_pending = false;
@@ -337,17 +376,18 @@ class Session {
           data = static_cast<const char*>(up.buffer.data().data());
           n = static_cast<std::size_t>(std::min<std::uint64_t>(up.buffer.size(), remaining));
         } else {
-          up.stream.expires_after(opt_.upstream_response_timeout);
+          arm(opt_.upstream_response_timeout);
           n = co_await up.stream.async_read_some(
               net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), remaining))),
               net::redirect_error(use, ec));
+          ec = timeout_or(ec);
           if (ec) {
             ctx_.metrics.count_upstream_error(ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
             co_return Outcome::close;  // the response is cut short: the client sees the connection close
           }
         }
         remaining -= n;
-        client_.expires_after(opt_.idle_timeout);
+        arm(opt_.idle_timeout);
         co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, data, n, remaining == 0),
                                   net::redirect_error(use, ec));
         if (ec) co_return Outcome::close;
@@ -360,8 +400,9 @@ class Session {
     while (!rp.is_done()) {
       res.body().data = chunk.data();
       res.body().size = chunk.size();
-      up.stream.expires_after(opt_.upstream_response_timeout);
+      arm(opt_.upstream_response_timeout);
       co_await http::async_read_some(up.stream, up.buffer, rp, net::redirect_error(use, ec));
+      ec = timeout_or(ec);
       if (ec == http::error::need_buffer) ec = {};
       bool eof_ends_body = ec == http::error::end_of_stream && !has_length && !rp.chunked();  // close-delimited
       if (ec && !eof_ends_body) {
@@ -372,7 +413,7 @@ class Session {
       bool last = eof_ends_body || rp.is_done();
       // A read that only consumed a chunk header yields no bytes: wait for real data.
       if (n == 0 && !last) continue;
-      client_.expires_after(opt_.idle_timeout);
+      arm(opt_.idle_timeout);
       co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, chunk.data(), n, last),
                                 net::redirect_error(use, ec));
       if (ec) co_return Outcome::close;
@@ -380,7 +421,7 @@ class Session {
       if (eof_ends_body) co_return client_keep && reframe_chunked ? Outcome::keep_alive_client : Outcome::close;
     }
     if (res_head_pending || !res_framer.finished()) {
-      client_.expires_after(opt_.idle_timeout);
+      arm(opt_.idle_timeout);
       co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, nullptr, 0, true),
                                 net::redirect_error(use, ec));
       if (ec) co_return Outcome::close;
@@ -407,11 +448,10 @@ class Session {
     res.body().data = nullptr;
     res.body().more = false;
     error_code ec;
-    client_.expires_after(opt_.idle_timeout);
+    arm(opt_.idle_timeout);
     co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
     if (ec) co_return Outcome::close;
-    client_.expires_never();
-    up.stream.expires_never();
+    disarm();
     // Bytes that arrived with the headers belong to the tunnel.
     if (up.buffer.size()) co_await net::async_write(client_, up.buffer.data(), net::redirect_error(use, ec));
     up.buffer.consume(up.buffer.size());
@@ -456,6 +496,21 @@ class Session {
 };
 
 }  // namespace
+
+namespace {
+Task<void> sweep_deadlines(ProxyContext& ctx) {
+  ProxyTimer tick(co_await net::this_coro::executor);
+  for (;;) {
+    tick.expires_after(SessionRegistry::sweep_tick);
+    error_code ec;
+    co_await tick.async_wait(net::redirect_error(use_task, ec));
+    if (ec) co_return;
+    ctx.sessions.expire(SessionRegistry::Clock::now());
+  }
+}
+}  // namespace
+
+void start_deadline_sweep(ProxyExecutor ex, ProxyContext& ctx) { net::co_spawn(ex, sweep_deadlines(ctx), net::detached); }
 
 Task<void> serve_connection(ProxySocket socket, ProxyContext& ctx) {
   Session session(std::move(socket), ctx);

@@ -28,6 +28,7 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool a
   auto conn = std::make_unique<UpstreamConn>(ex_);
   conn->stream.expires_after(connect_timeout_);
   co_await conn->stream.async_connect(upstream_, net::redirect_error(use_task, ec));
+  conn->stream.expires_never();  // from here on the session's deadline bounds its operations
   if (ec) co_return nullptr;
   conn->stream.socket().set_option(tcp::no_delay(true), ec);
   ec = {};
