@@ -21,23 +21,9 @@ trap bench_cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# free_port: a port the kernel just handed out on 127.0.0.1 (free at that moment).
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-# wait_until TIMEOUT_MS CMD...: runs CMD every 50 ms until it succeeds; false when the time is up.
-wait_until() {
-  local limit=$1; shift
-  local end=$(( $(now_ms) + limit ))
-  while :; do
-    "$@" && return 0
-    (( $(now_ms) >= end )) && return 1
-    sleep 0.05
-  done
-}
-http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
-is_code() { [[ $(http_code "${@:2}") == "$1" ]]; }
+# now_ms, free_port, wait_until, http_code, is_code: shared with the tests.
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/poll.sh"
 
 # Pinning (bench/README.md): the proxy under test on one core, upstream nginx + the clients on the other.
 PIN_PROXY=() PIN_LOAD=()

@@ -20,7 +20,6 @@ source "$REPO/tests/lib/testlib.sh"
 # Ctrl-C and CTest's timeout (SIGTERM) end the script through exit, so the cleanup below still runs.
 trap 'exit 130' INT TERM
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 T_START=$(now_ms)
 dk() { timeout 60 docker "$@"; }  # every docker call is bounded
 

@@ -7,22 +7,6 @@ TOOLS="$HP_LIB_DIR/../tools"
 PY=/usr/bin/python3  # Debian's: it has fastapi, uvicorn, websockets, psycopg2
 export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-# wait_until TIMEOUT_MS CMD...: runs CMD every 50 ms until it succeeds; false when the time is up.
-wait_until() {
-  local limit=$1; shift
-  local end=$(( $(now_ms) + limit ))
-  while :; do
-    "$@" && return 0
-    (( $(now_ms) >= end )) && return 1
-    sleep 0.05
-  done
-}
-
-# http_code URL [curl args...]: the status code ("000" when there was no answer), 5 s cap.
-http_code() { curl -s -o /dev/null -m "${CURL_MAX:-5}" -w '%{http_code}' "$@"; }
-is_code() { [[ $(http_code "${@:2}") == "$1" ]]; }
 admin_url() { echo "http://127.0.0.1:$HP_ADMIN$1"; }
 proxy_url() { echo "http://127.0.0.1:$HP_PORT$1"; }
 

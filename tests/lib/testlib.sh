@@ -39,7 +39,7 @@ expect_not_in() {  # expect_not_in NAME TEXT FILE
   if grep -qF -- "$2" "$3"; then fail "$1" "must not contain: $2" "$(grep -F -- "$2" "$3" | head -3)"; else pass "$1"; fi
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source "$(dirname "${BASH_SOURCE[0]}")/poll.sh"  # now_ms, free_port, wait_until, http_code, is_code
 
 finish() {
   echo "${PASSED} passed, ${FAILED} failed"
