@@ -6,7 +6,8 @@
 #include <array>
 
 #include "common/ascii.hpp"
-#include "common/percent.hpp"
+#include "common/libpq_parse.hpp"
+#include "common/sqlalchemy_url.hpp"
 #include "common/pq_keywords.hpp"
 
 namespace podguard {
@@ -98,12 +99,7 @@ bool check_scheme(std::string_view raw, ConnInfo& info, Findings& out) {
   return false;
 }
 
-// ---------- user info ----------
-
-bool needs_encoding_in_userinfo(char c) {
-  return ascii::is_space(c) || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' ||
-         c == '{' || c == '|' || c == '}' || c == '[' || c == ']';
-}
+// ---------- judging what the driver reads ----------
 
 std::string encoding_hint(char c) {
   static constexpr char digits[] = "0123456789ABCDEF";
@@ -112,27 +108,13 @@ std::string encoding_hint(char c) {
   return "percent-encode " + shown + " in the password as %" + digits[byte >> 4] + digits[byte & 0xF];
 }
 
-std::optional<std::string> decode_part(std::string_view raw, std::string_view what, Findings& out) {
-  auto decoded = percent_decode(raw);
-  if (!decoded)
-    add_error(out, rule("percent-encoding"), "the " + std::string(what) + " has a malformed percent-encoding",
-              "a '%' must be followed by two hex digits; write a literal '%' as %25");
-  return decoded;
+// Keywords and parameter names are never secret, but a mangled URL can put part of a password where a
+// keyword should be: such text is not echoed.
+std::string shown_name(std::string_view key) {
+  bool plain = !key.empty() && key.size() <= 40 &&
+               std::all_of(key.begin(), key.end(), [](char c) { return ascii::is_alnum(c) || c == '_' || c == '-'; });
+  return plain ? std::string(key) : std::string("(a parameter)");
 }
-
-void parse_userinfo(std::string_view userinfo, ConnInfo& info, Findings& out) {
-  auto colon = userinfo.find(':');
-  std::string_view user = userinfo.substr(0, colon);
-  if (auto bad = std::find_if(userinfo.begin(), userinfo.end(), needs_encoding_in_userinfo); bad != userinfo.end())
-    add_warning(out, rule("unencoded-character"),
-                "the user info contains a character that must be percent-encoded in a URL", encoding_hint(*bad));
-  if (auto u = decode_part(user, "user name", out); u && !u->empty()) info.user = *u;
-  if (colon != std::string_view::npos) {
-    if (auto p = decode_part(userinfo.substr(colon + 1), "password", out)) info.password = *p;
-  }
-}
-
-// ---------- hosts ----------
 
 bool valid_hostname(std::string_view host) {
   if (host.back() == '.') host.remove_suffix(1);  // a fully qualified name
@@ -149,8 +131,28 @@ bool looks_like_ipv4(std::string_view host) {
   return std::all_of(host.begin(), host.end(), [](char c) { return ascii::is_digit(c) || c == '.'; });
 }
 
-void check_host(const Endpoint& e, Findings& out) {
-  if (e.host.empty() || e.ipv6_literal || e.unix_socket()) return;
+// Is this a host the driver can reach? `sqlalchemy_host` says SQLAlchemy handed it over undecoded.
+void judge_host(const Endpoint& e, bool sqlalchemy_host, Findings& out) {
+  if (e.host.empty() || e.unix_socket()) return;
+  if (e.host.find('@') != std::string::npos) {
+    add_error(out, rule("password-at-sign"),
+              "the host the driver reads contains '@': the user info ends at the first '@', so the rest of the "
+              "password became the host",
+              "percent-encode '@' in the password as %40");
+    return;
+  }
+  if (sqlalchemy_host && e.host.find('%') != std::string::npos) {
+    add_error(out, rule("host"), "SQLAlchemy does not percent-decode the host, so the driver looks up a name with '%' in it",
+              "write the host unencoded; a socket directory goes in the query: ?host=/cloudsql/PROJECT:REGION:INSTANCE");
+    return;
+  }
+  if (e.host.find(':') != std::string::npos) {
+    in6_addr addr{};
+    if (inet_pton(AF_INET6, e.host.c_str(), &addr) != 1)
+      add_error(out, rule("host"), "the host holds ':' but is not a valid IPv6 address",
+                "an IPv6 address goes in brackets: postgresql://USER@[ADDRESS]:5432/DB; check for a missing '@'");
+    return;
+  }
   if (looks_like_ipv4(e.host)) {
     in_addr addr{};
     if (inet_pton(AF_INET, e.host.c_str(), &addr) != 1)
@@ -162,212 +164,334 @@ void check_host(const Endpoint& e, Findings& out) {
               "a host name has letters, digits, '-' and '.'; check for a stray character or a missing '@'");
 }
 
-bool check_port(std::string_view port, Findings& out) {
+// libpq parses each port with parse_int_param() when it connects: 1-65535, digits.
+void judge_port(std::string_view port, Findings& out) {
   unsigned long long n = 0;
-  if (port.empty()) {
-    add_error(out, rule("port"), "there is a ':' after the host but no port", "write HOST:5432 or drop the ':'");
-    return false;
-  }
+  if (port.empty()) return;  // the default, 5432
   if (!std::all_of(port.begin(), port.end(), ascii::is_digit)) {
     add_error(out, rule("port"), "the port is not a number",
               "if this is a password, the URL is missing 'USER:PASSWORD@' before the host");
-    return false;
-  }
-  if (!ascii::parse_uint(port, 65535, n) || n == 0) {
-    add_error(out, rule("port-range"), "the port is outside 1-65535", "PostgreSQL listens on 5432 by default");
-    return false;
-  }
-  return true;
-}
-
-std::optional<Endpoint> parse_endpoint(std::string_view part, Findings& out) {
-  Endpoint e;
-  std::string_view host = part, port;
-  bool has_port = false;
-  if (!part.empty() && part.front() == '[') {
-    auto close = part.find(']');
-    if (close == std::string_view::npos) {
-      add_error(out, rule("host"), "an IPv6 address opens '[' but never closes it", "write [ADDRESS]:PORT");
-      return std::nullopt;
-    }
-    host = part.substr(1, close - 1);
-    auto after = part.substr(close + 1);
-    if (!after.empty() && after.front() != ':') {
-      add_error(out, rule("host"), "unexpected text after the IPv6 address", "write [ADDRESS]:PORT");
-      return std::nullopt;
-    }
-    if (!after.empty()) has_port = true, port = after.substr(1);
-    std::string h(host);
-    in6_addr addr{};
-    if (inet_pton(AF_INET6, h.c_str(), &addr) != 1) {
-      add_error(out, rule("host"), "the text between [ and ] is not a valid IPv6 address");
-      return std::nullopt;
-    }
-    e.host = h;
-    e.ipv6_literal = true;
-  } else {
-    auto colons = std::count(part.begin(), part.end(), ':');
-    if (colons > 1) {
-      add_error(out, rule("host"), "an IPv6 address in a URL must be in brackets", "write postgresql://USER@[ADDRESS]:5432/DB");
-      return std::nullopt;
-    }
-    if (colons == 1) {
-      auto colon = part.find(':');
-      host = part.substr(0, colon);
-      port = part.substr(colon + 1);
-      has_port = true;
-    }
-    auto decoded = decode_part(host, "host", out);
-    if (!decoded) return std::nullopt;
-    e.host = *decoded;
-  }
-  if (has_port) {
-    if (!check_port(port, out)) return std::nullopt;
-    e.port = std::string(port);
-  }
-  check_host(e, out);
-  return e;
-}
-
-void parse_hosts(std::string_view hostlist, ConnInfo& info, Findings& out) {
-  if (hostlist.empty()) return;
-  auto parts = ascii::split(hostlist, ',');
-  for (auto part : parts) {
-    if (part.empty()) {
-      add_error(out, rule("host"), "the host list has an empty entry", "separate hosts with single commas: HOST1:5432,HOST2:5432");
-      continue;
-    }
-    if (auto e = parse_endpoint(part, out)) info.endpoints.push_back(*e);
-  }
-}
-
-// ---------- path and query ----------
-
-void parse_query(std::string_view query, ConnInfo& info, Findings& out) {
-  auto pairs = ascii::split(query, '&');
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    auto pair = pairs[i];
-    if (pair.empty()) {
-      if (i + 1 != pairs.size())
-        add_error(out, rule("query"), "the query has an empty parameter ('&&' or '?&')", "remove the extra '&'");
-      continue;
-    }
-    auto eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      add_error(out, rule("query"), "a query parameter has no 'name=value' form", "write ?name=value&name2=value2");
-      continue;
-    }
-    auto raw_value = pair.substr(eq + 1);
-    if (info.dialect == ParamDialect::libpq && raw_value.find('=') != std::string_view::npos)
-      add_error(out, rule("query"), "a query parameter value contains a raw '=', which libpq rejects",
-                "percent-encode '=' inside the value as %3D (e.g. options=-c%20statement_timeout%3D5000)");
-    auto key = decode_part(pair.substr(0, eq), "query parameter name", out);
-    auto value = decode_part(raw_value, "query parameter value", out);
-    if (key && value) info.params.emplace_back(*key, *value);
-  }
-}
-
-// libpq lets host, port, dbname, user and password come from the query too; they win over the URL's parts.
-void apply_libpq_overrides(ConnInfo& info, Findings& out) {
-  std::vector<std::pair<std::string, std::string>> rest;
-  std::optional<std::string> hosts, ports;
-  for (auto& [k, v] : info.params) {
-    if (k == "host") hosts = v;
-    else if (k == "port") ports = v;
-    else if (k == "dbname") info.dbname = v;
-    else if (k == "user") info.user = v;
-    else if (k == "password") info.password = v;
-    else rest.emplace_back(k, v);
-  }
-  info.params = std::move(rest);
-  if (!hosts && !ports) return;
-  std::vector<std::string_view> host_list, port_list;
-  if (hosts) host_list = ascii::split(*hosts, ',');
-  if (ports) port_list = ascii::split(*ports, ',');
-  if (!hosts)
-    for (auto& e : info.endpoints) host_list.push_back(e.host);
-  if (port_list.size() > 1 && port_list.size() != host_list.size()) {
-    add_error(out, rule("port"), "the number of ports does not match the number of hosts",
-              "give one port for all hosts, or one per host in the same order");
     return;
   }
-  std::vector<Endpoint> endpoints;
-  for (std::size_t i = 0; i < host_list.size(); ++i) {
-    Endpoint e;
-    e.host = std::string(host_list[i]);
-    e.ipv6_literal = e.host.find(':') != std::string::npos;
-    if (!port_list.empty()) e.port = std::string(port_list.size() == 1 ? port_list[0] : port_list[i]);
-    else if (i < info.endpoints.size()) e.port = info.endpoints[i].port;
-    if (!e.port.empty() && !check_port(e.port, out)) return;
-    check_host(e, out);
-    endpoints.push_back(std::move(e));
-  }
-  info.endpoints = std::move(endpoints);
+  if (!ascii::parse_uint(port, 65535, n) || n == 0)
+    add_error(out, rule("port-range"), "the port is outside 1-65535", "PostgreSQL listens on 5432 by default");
 }
 
-// Where an '@' shows up after the authority ended, the password holds an unescaped '/', '?' or '#'.
-bool misplaced_at_sign(std::string_view rest, std::size_t authority_end, Findings& out) {
-  char terminator = rest[authority_end];
-  auto after = rest.substr(authority_end + 1);
-  auto at = after.find('@');
-  if (at == std::string_view::npos) return false;
-  auto before_at = after.substr(0, at);
-  bool is_password = terminator == '#' || (terminator == '/' && before_at.find('?') == std::string_view::npos) ||
-                     (terminator == '?' && before_at.find('=') == std::string_view::npos);
-  if (!is_password) return false;
-  add_error(out, rule("password-special-character"),
-            std::string("the password contains an unescaped '") + terminator + "', which ends the host part early",
-            encoding_hint(terminator));
+// A database name with '@' or '/' is a URL whose user info was cut short by an unencoded '/'.
+bool judge_dbname(const std::optional<std::string>& dbname, Findings& out) {
+  if (!dbname) return true;
+  if (dbname->find('@') != std::string::npos) {
+    add_error(out, rule("password-special-character"),
+              "the database name the driver reads contains '@': an unencoded '/' in the user name or password "
+              "ended the host part early",
+              encoding_hint('/'));
+    return false;
+  }
+  if (dbname->find('/') != std::string::npos)
+    add_error(out, rule("database"), "the database name contains '/', which no real database name does",
+              "a URL path holds only the database name; if a '/' belongs to the password, percent-encode it as %2F");
   return true;
+}
+
+void judge_target(const ConnInfo& info, bool sqlalchemy_host, Findings& out) {
+  if (!judge_dbname(info.dbname, out)) return;  // host and port are then pieces of the user info
+  for (const auto& e : info.endpoints) {
+    judge_host(e, sqlalchemy_host, out);
+    judge_port(e.port, out);
+  }
+}
+
+// ---------- libpq (postgresql:// URLs, key=value strings, and what psycopg hands to libpq) ----------
+
+// connectOptions2(): hosts and ports are comma-separated lists; one port serves every host.
+bool libpq_endpoints(const std::string* host, const std::string* port, ConnInfo& info, Findings& out) {
+  std::vector<std::string_view> hosts, ports;
+  if (host) hosts = ascii::split(*host, ',');
+  if (port) ports = ascii::split(*port, ',');
+  if (hosts.empty()) hosts.emplace_back();
+  if (ports.size() > 1 && ports.size() != hosts.size()) {
+    add_error(out, rule("port"), "the number of ports does not match the number of hosts (libpq: could not match ports to hosts)",
+              "give one port for all hosts, or one per host in the same order");
+    return false;
+  }
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    Endpoint e;
+    e.host = std::string(hosts[i]);
+    e.ipv6_literal = e.host.find(':') != std::string::npos && !e.unix_socket();
+    if (!ports.empty()) e.port = std::string(ports.size() == 1 ? ports[0] : ports[i]);
+    info.endpoints.push_back(std::move(e));
+  }
+  if (host && !hosts.empty() && std::any_of(hosts.begin(), hosts.end(), [](auto h) { return h.empty(); }) && hosts.size() > 1)
+    add_error(out, rule("host"), "the host list has an empty entry", "separate hosts with single commas: HOST1:5432,HOST2:5432");
+  return true;
+}
+
+// The options libpq (or psycopg through libpq) ends up with, as the model.
+std::optional<ConnInfo> from_libpq_options(const std::vector<std::pair<std::string, std::string>>& options, ConnInfo info,
+                                           Findings& out) {
+  const std::string *host = nullptr, *port = nullptr;
+  for (const auto& [k, v] : options) {
+    if (k == "host") host = &v;
+    else if (k == "port") port = &v;
+    else if (k == "user") info.user = v;
+    else if (k == "password") info.password = v;
+    else if (k == "dbname") info.dbname = v;
+    else info.params.emplace_back(k, v);
+  }
+  // libpq treats an empty user, password or dbname as not given.
+  if (info.user && info.user->empty()) info.user.reset();
+  if (info.password && info.password->empty()) info.password.reset();
+  if (info.dbname && info.dbname->empty()) info.dbname.reset();
+  if (!libpq_endpoints(host, port, info, out)) return std::nullopt;
+  return info;
+}
+
+void libpq_rejection(const pq::ParsedOptions& parsed, ConnForm form, Findings& out) {
+  const auto& why = parsed.error;
+  if (!parsed.unknown_keyword.empty()) {
+    const auto& key = parsed.unknown_keyword;
+    std::string hint;
+    if (key == "ssl") hint = "use sslmode=require (or the scheme postgresql+asyncpg:// if the app uses asyncpg)";
+    else if (auto guess = ascii::closest(key, pq::keyword_names()); !guess.empty()) hint = "did you mean " + std::string(guess) + "?";
+    else hint = "see the libpq keyword list; driver-only settings (asyncpg's command_timeout, ...) need the driver's scheme";
+    add_error(out, rule("unknown-parameter"),
+              shown_name(key) + " is not a libpq connection parameter (libpq: " +
+                  (form == ConnForm::url ? "invalid URI query parameter" : "invalid connection option") + ")",
+              hint);
+  } else if (why.find("percent") != std::string::npos) {
+    add_error(out, rule("percent-encoding"), "has a malformed percent-encoding (libpq: " + why + ")",
+              "a '%' must be followed by two hex digits; write a literal '%' as %25");
+  } else if (why.find("IPv6") != std::string::npos) {
+    add_error(out, rule("host"), "libpq cannot read the IPv6 address (" + why + ")", "write [ADDRESS]:PORT");
+  } else if (why.find("key/value separator") != std::string::npos) {
+    add_error(out, rule("query"), "libpq rejects the query string (" + why + ")",
+              "write ?name=value&name2=value2, and percent-encode '=' inside a value as %3D "
+              "(e.g. options=-c%20statement_timeout%3D5000)");
+  } else {
+    add_error(out, rule("keyvalue"), "libpq rejects the connection string (" + why + ")",
+              "write keyword=value pairs separated by spaces; quote values with spaces as 'va lue' and escape ' as \\'");
+  }
+}
+
+ParsedConnInfo from_libpq(std::string_view text, ConnInfo info) {
+  ParsedConnInfo result;
+  auto parsed = pq::parse_connection_string(text);
+  if (!parsed.ok()) {
+    libpq_rejection(parsed, info.form, result.findings);
+    return result;
+  }
+  for (const auto& key : parsed.repeated)
+    add_warning(result.findings, rule("duplicate"), "the keyword " + shown_name(key) + " appears twice; the last one wins");
+  auto model = from_libpq_options(parsed.options, std::move(info), result.findings);
+  if (!model) return result;
+  judge_target(*model, false, result.findings);
+  result.info = std::move(model);
+  return result;
+}
+
+// ---------- SQLAlchemy (postgresql+DRIVER://) ----------
+
+// make_url() and the dialect's create_connect_args(), then the driver's reading of those arguments.
+// `sqlalchemy_error` receives why SQLAlchemy or the driver raises before connecting.
+std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Findings& out) {
+  auto url = sqlalchemy::parse_url(text);
+  if (!url) {
+    add_error(out, rule("syntax"), "SQLAlchemy cannot parse this URL (ArgumentError)", "write postgresql+DRIVER://USER:PASSWORD@HOST:5432/DB");
+    return std::nullopt;
+  }
+  // URL.create() and translate_connect_args(): int(port); empty or zero parts are left out.
+  std::optional<std::string> port;
+  if (url->port) {
+    auto n = sqlalchemy::python_int(*url->port);
+    if (!n) {
+      if (url->port->find(',') != std::string::npos)
+        add_error(out, rule("sqlalchemy-multihost"), "SQLAlchemy cannot parse a host list in the URL (ValueError: invalid literal for int())",
+                  "SQLAlchemy 2.0+ takes several hosts as ?host=HOST1:PORT1&host=HOST2:PORT2");
+      else if (url->port->empty())
+        add_error(out, rule("port"), "there is a ':' after the host but no port; SQLAlchemy fails on it (ValueError)",
+                  "write HOST:5432 or drop the ':'");
+      else
+        add_error(out, rule("port"), "SQLAlchemy cannot read the port as a number (ValueError: invalid literal for int())",
+                  "if this is a password, the URL is missing 'USER:PASSWORD@' before the host");
+      return std::nullopt;
+    }
+    if (*n != 0) port = std::to_string(*n);
+  }
+  std::optional<std::string> host = url->host;
+  if (url->username && !url->username->empty()) info.user = url->username;
+  if (url->password && !url->password->empty()) info.password = url->password;
+  if (url->database && !url->database->empty()) info.dbname = url->database;
+
+  // url.query: a repeated key becomes a tuple.
+  std::vector<std::pair<std::string, std::vector<std::string>>> query;
+  for (const auto& [k, v] : url->query) {
+    auto it = std::find_if(query.begin(), query.end(), [&](const auto& q) { return q.first == k; });
+    if (it == query.end()) query.push_back({k, {v}});
+    else it->second.push_back(v);
+  }
+  bool asyncpg_like = info.dialect != ParamDialect::libpq;
+  std::vector<std::string> hosts;  // a tuple of hosts from the query
+  bool database_in_path = info.dbname.has_value();
+  for (const auto& [k, values] : query) {
+    bool multiple = values.size() > 1;
+    const std::string& v = values.back();
+    if (k == "host") {
+      if (multiple) hosts = values, host.reset();
+      else host = v;
+    } else if (k == "port") {
+      if (multiple) {
+        add_error(out, rule("duplicate-parameter"), "port appears twice; SQLAlchemy turns it into a tuple the driver rejects", "keep one");
+        return std::nullopt;
+      }
+      if (asyncpg_like) {  // coerce_kw_type(opts, "port", int)
+        auto n = sqlalchemy::python_int(v);
+        if (!n) {
+          add_error(out, rule("port"), "the port parameter is not a number (ValueError in SQLAlchemy)", "write ?port=5432");
+          return std::nullopt;
+        }
+        port = std::to_string(*n);
+      } else {
+        port = v;
+      }
+    } else if (k == "user" && !multiple) {
+      info.user = v;
+    } else if (k == "password" && !multiple) {
+      info.password = v;
+    } else if (k == "database" && !multiple) {
+      info.dbname = v;
+    } else if (k == "dbname" && !asyncpg_like && !multiple) {
+      if (database_in_path) {
+        add_error(out, rule("database"), "the URL names the database twice, in the path and as dbname= "
+                  "(psycopg2: you can't specify both 'database' and 'dbname' arguments)", "keep one");
+        return std::nullopt;
+      }
+      info.dbname = v;
+    } else {
+      for (const auto& each : values) info.params.emplace_back(k, each);
+    }
+  }
+  if (!hosts.empty() && !asyncpg_like) {
+    // psycopg2 dialect: host=h1:p1&host=h2:p2 becomes host=h1,h2 port=p1,p2.
+    if (port) {
+      add_error(out, rule("sqlalchemy-multihost"), "SQLAlchemy cannot mix a port with several ?host= entries (ArgumentError)",
+                "write every port in its host: ?host=HOST1:PORT1&host=HOST2:PORT2");
+      return std::nullopt;
+    }
+    std::vector<std::string> names, ports;
+    for (const auto& h : hosts) {
+      auto colon = h.find(':');
+      names.push_back(h.substr(0, colon));
+      ports.push_back(colon == std::string::npos ? "" : h.substr(colon + 1));
+    }
+    host = ascii::join(names, ",");
+    port = ascii::join(ports, ",");
+  }
+  if (!asyncpg_like) {
+    // psycopg hands host and port to libpq, which splits them at commas.
+    if (!libpq_endpoints(host ? &*host : nullptr, port ? &*port : nullptr, info, out)) return std::nullopt;
+  } else if (!hosts.empty()) {
+    for (const auto& h : hosts) info.endpoints.push_back({h, port.value_or(""), h.find(':') != std::string::npos});
+  } else {
+    // asyncpg.connect(host=str): one host, never split at commas.
+    info.endpoints.push_back({host.value_or(""), port.value_or(""), url->ipv6});
+    if (host && host->find(',') != std::string::npos) {
+      add_error(out, rule("sqlalchemy-multihost"),
+                std::string(to_string(info.dialect)) + " reads the host list as one host name (with commas in it); "
+                "healthproxy's libpq would read it as a list, so readiness would not match the app",
+                "SQLAlchemy 2.0 with asyncpg 0.28+ takes several hosts as ?host=HOST1:PORT1&host=HOST2:PORT2");
+      return std::nullopt;
+    }
+  }
+  judge_target(info, true, out);
+  return info;
+}
+
+// ---------- a plain postgresql:// URL that SQLAlchemy may read too ----------
+
+bool same_target(const ConnInfo& a, const ConnInfo& b) {
+  if (a.user != b.user || a.password != b.password || a.dbname != b.dbname || a.endpoints.size() != b.endpoints.size())
+    return false;
+  for (std::size_t i = 0; i < a.endpoints.size(); ++i)
+    if (a.endpoints[i].host != b.endpoints[i].host || a.endpoints[i].port != b.endpoints[i].port) return false;
+  auto sorted = [](auto v) { std::sort(v.begin(), v.end()); return v; };
+  return sorted(a.params) == sorted(b.params);
+}
+
+// A postgresql:// URL is libpq's, but the same value often reaches create_engine() (SQLAlchemy's default
+// psycopg2 dialect) or asyncpg.connect(). Where those read it differently, warn and name both.
+void compare_with_other_readers(std::string_view text, const ConnInfo& libpq_view, Findings& out) {
+  ConnInfo sa_info;
+  sa_info.scheme = "postgresql";
+  Findings sa_findings;
+  auto sa_view = from_sqlalchemy(text, sa_info, sa_findings);
+  bool ssl_true = false;
+  if (auto url = sqlalchemy::parse_url(text))
+    ssl_true = std::any_of(url->query.begin(), url->query.end(), [](const auto& q) { return q.first == "ssl"; });
+  if (ssl_true) {
+    add_warning(out, rule("ssl-true"), "ssl=true works with libpq directly but SQLAlchemy's psycopg2 rejects it",
+                "use sslmode=require, which every libpq-based driver takes");
+  } else if (libpq_view.endpoints.size() > 1 && (!sa_view || sa_view->endpoints.size() != libpq_view.endpoints.size())) {
+    add_warning(out, rule("sqlalchemy-multihost"),
+                "libpq (psql, psycopg) reads this host list, but SQLAlchemy 1.4 cannot parse it (ValueError: invalid literal "
+                "for int()); if the app uses SQLAlchemy it fails at startup",
+                "for SQLAlchemy 2.0+ write ?host=HOST1:PORT1&host=HOST2:PORT2; libpq reads that too");
+  } else if (!sa_view) {
+    add_warning(out, rule("sqlalchemy-differs"), "libpq reads this URL, but SQLAlchemy's create_engine() would fail on it",
+                "if the app uses SQLAlchemy, run initcheck with the scheme it uses (postgresql+psycopg2:// or +asyncpg://)");
+  } else if (!same_target(*sa_view, libpq_view)) {
+    add_warning(out, rule("sqlalchemy-differs"),
+                "SQLAlchemy reads this URL differently from libpq (it does not percent-decode the host or database name, "
+                "and turns '+' in the query into a space)",
+                "percent-encode only the user name and password; if the app uses SQLAlchemy, give its scheme so initcheck reads it the same way");
+  }
+  // asyncpg.connect(dsn) splits the URL with urllib.parse, which ends the user info at '?' or '#'.
+  auto rest = text.substr(text.find("://") + 3);
+  auto userinfo = rest.substr(0, std::min(rest.find('@'), rest.find('/')));
+  if (rest.find('@') != std::string_view::npos && userinfo.find_first_of("?#") != std::string_view::npos)
+    add_warning(out, rule("password-special-character"),
+                "the user info holds an unencoded '?' or '#': libpq, psycopg and SQLAlchemy read it correctly, but "
+                "asyncpg.connect(DATABASE_URL) called directly ends the password there",
+                "percent-encode '?' as %3F and '#' as %23 so that every reader agrees");
+}
+
+// Characters RFC 3986 does not allow raw in the user info; drivers keep them, but tools that rebuild
+// URLs (and some shells) do not.
+void check_unencoded(std::string_view text, const ConnInfo& info, Findings& out) {
+  auto rest = text.substr(text.find("://") + 3);
+  auto at = info.driver.empty() ? rest.substr(0, rest.find('/')).find('@') : rest.find('@');
+  if (at == std::string_view::npos) return;
+  auto userinfo = rest.substr(0, at);
+  auto bad = std::find_if(userinfo.begin(), userinfo.end(), [](char c) {
+    return ascii::is_space(c) || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' ||
+           c == '|' || c == '}' || c == '[' || c == ']';
+  });
+  if (bad != userinfo.end())
+    add_warning(out, rule("unencoded-character"), "the user info contains a character that must be percent-encoded in a URL",
+                encoding_hint(*bad));
 }
 
 ParsedConnInfo parse_url(std::string_view text, std::size_t scheme_end) {
   ParsedConnInfo result;
   ConnInfo info;
   info.form = ConnForm::url;
-  Findings& out = result.findings;
-  if (!check_scheme(text.substr(0, scheme_end), info, out)) return result;
-
-  auto rest = text.substr(scheme_end + 3);
-  auto authority_end = rest.find_first_of("/?#");
-  auto authority = rest.substr(0, authority_end);
-  auto at_count = std::count(authority.begin(), authority.end(), '@');
-  if (at_count == 0 && authority_end != std::string_view::npos && misplaced_at_sign(rest, authority_end, out))
+  if (!check_scheme(text.substr(0, scheme_end), info, result.findings)) return result;
+  if (info.driver.empty()) {
+    auto parsed = from_libpq(text, info);
+    result.findings.insert(result.findings.end(), parsed.findings.begin(), parsed.findings.end());
+    if (!parsed.info) return result;
+    check_unencoded(text, *parsed.info, result.findings);
+    compare_with_other_readers(text, *parsed.info, result.findings);
+    auto rest = text.substr(scheme_end + 3);
+    if (auto slash = rest.find('/'); slash != std::string_view::npos && rest.find('#', slash) != std::string_view::npos)
+      add_warning(result.findings, rule("fragment"), "the database name or a parameter holds a '#', which libpq keeps but most URL tools drop",
+                  "if '#' belongs to a value, percent-encode it as %23");
+    result.info = std::move(parsed.info);
     return result;
-  if (at_count > 1)
-    add_error(out, rule("password-at-sign"), "the user info contains more than one '@'; drivers split at the first one and read the rest of the password as the host",
-              "percent-encode '@' in the password as %40");
-  std::string_view hostlist = authority;
-  if (at_count > 0) {
-    auto at = authority.rfind('@');
-    parse_userinfo(authority.substr(0, at), info, out);
-    hostlist = authority.substr(at + 1);
   }
-  parse_hosts(hostlist, info, out);
-
-  std::string_view tail = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
-  std::string_view fragment;
-  if (auto hash = tail.find('#'); hash != std::string_view::npos) {
-    fragment = tail.substr(hash);
-    tail = tail.substr(0, hash);
-  }
-  std::string_view query;
-  if (auto q = tail.find('?'); q != std::string_view::npos) {
-    query = tail.substr(q + 1);
-    tail = tail.substr(0, q);
-  }
-  if (!tail.empty()) {  // "/dbname"
-    auto db = decode_part(tail.substr(1), "database name", out);
-    if (db && !db->empty()) info.dbname = *db;
-    if (db && db->find('/') != std::string::npos)
-      add_warning(out, rule("database"), "the database name contains '/'", "a URL path holds only the database name");
-  }
-  if (!fragment.empty())
-    add_warning(out, rule("fragment"), "the URL has a '#' fragment, which drivers ignore or reject",
-                "if '#' belongs to a value, percent-encode it as %23");
-  parse_query(query, info, out);
-  if (info.dialect == ParamDialect::libpq) apply_libpq_overrides(info, out);
-  result.info = std::move(info);
+  auto model = from_sqlalchemy(text, info, result.findings);
+  if (!model) return result;
+  check_unencoded(text, *model, result.findings);
+  result.info = std::move(model);
   return result;
 }
 
@@ -380,55 +504,9 @@ bool looks_like_npgsql(std::string_view text) {
 }
 
 ParsedConnInfo parse_keyvalue(std::string_view text) {
-  ParsedConnInfo result;
-  Findings& out = result.findings;
   ConnInfo info;
   info.form = ConnForm::keyvalue;
-  std::size_t i = 0;
-  auto skip_space = [&] { while (i < text.size() && ascii::is_space(text[i])) ++i; };
-  std::vector<std::string> seen;
-  while (true) {
-    skip_space();
-    if (i >= text.size()) break;
-    auto key_start = i;
-    while (i < text.size() && text[i] != '=' && !ascii::is_space(text[i])) ++i;
-    std::string key(text.substr(key_start, i - key_start));
-    skip_space();
-    if (i >= text.size() || text[i] != '=') {
-      add_error(out, rule("keyvalue"), "a keyword has no '=' after it", "write keyword=value pairs separated by spaces");
-      return result;
-    }
-    ++i;
-    skip_space();
-    std::string value;
-    if (i < text.size() && text[i] == '\'') {
-      ++i;
-      bool closed = false;
-      while (i < text.size()) {
-        char c = text[i++];
-        if (c == '\\' && i < text.size()) value += text[i++];
-        else if (c == '\'') { closed = true; break; }
-        else value += c;
-      }
-      if (!closed) {
-        add_error(out, rule("keyvalue"), "a quoted value is never closed", "close it with ' and escape inner quotes as \\'");
-        return result;
-      }
-    } else {
-      while (i < text.size() && !ascii::is_space(text[i])) {
-        char c = text[i++];
-        if (c == '\\' && i < text.size()) c = text[i++];
-        value += c;
-      }
-    }
-    if (std::find(seen.begin(), seen.end(), key) != seen.end())
-      add_warning(out, rule("duplicate"), "the keyword " + (key.size() <= 32 ? key : "?") + " appears twice; the last one wins");
-    seen.push_back(key);
-    info.params.emplace_back(std::move(key), std::move(value));
-  }
-  apply_libpq_overrides(info, out);
-  result.info = std::move(info);
-  return result;
+  return from_libpq(text, std::move(info));
 }
 
 bool looks_like_keyvalue(std::string_view text) {

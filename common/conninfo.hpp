@@ -1,11 +1,21 @@
 #pragma once
 // The connection-string model shared by initcheck and healthproxy.
 //
-// It reads what people put in DATABASE_URL: libpq URLs (postgres://, postgresql://), SQLAlchemy
-// URLs (postgresql+psycopg2://, +psycopg, +asyncpg, +pg8000) and libpq key=value strings. It is
-// stricter than libpq's own parser, which accepts many broken strings: an unescaped '@' in the
-// password becomes part of the host, port 99999 passes, a trailing newline stays in the dbname.
-// Findings never contain the string or any part of the user info.
+// It reads what people put in DATABASE_URL exactly as the driver its scheme names reads it, then
+// judges the result (docs/design/driver-params.md):
+//   postgresql://, postgres://  libpq's URI grammar (common/libpq_parse.hpp, PQconninfoParse)
+//   key=value                    libpq's conninfo grammar (the same file)
+//   postgresql+psycopg2://, +psycopg, +psycopg2cffi
+//                                SQLAlchemy's URL pattern (common/sqlalchemy_url.hpp), then the
+//                                dialect's create_connect_args(): libpq keywords
+//   postgresql+asyncpg://, +pg8000
+//                                SQLAlchemy's URL pattern, then the dialect's keyword arguments as
+//                                asyncpg.connect() (or pg8000) takes them: one host string, int port
+// A string the driver rejects has findings and no ConnInfo. On top of the driver's parse come the
+// judgements: an implausible target (a host name that cannot be one, a port outside 1-65535, a
+// database name holding '@' or '/': an unencoded delimiter in the password), libpq's own checks at
+// connect time, and places where the app's driver and healthproxy's libpq would reach different
+// targets. Findings never contain the string or any part of the user info.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,7 +46,9 @@ struct ConnInfo {
   ParamDialect dialect = ParamDialect::libpq;
   std::vector<Endpoint> endpoints;
   std::optional<std::string> user, password, dbname;
-  std::vector<std::pair<std::string, std::string>> params;  // decoded query parameters / other keywords, in order
+  // libpq dialect: every other libpq keyword as the driver hands it to libpq. asyncpg/pg8000: the
+  // other keyword arguments SQLAlchemy passes to connect(), in the URL's order (duplicates kept).
+  std::vector<std::pair<std::string, std::string>> params;
 
   const std::string* param(std::string_view key) const;  // the last occurrence, as drivers use it
   bool has_host() const;

@@ -87,11 +87,20 @@ TEST_CASE("conninfo: an unescaped '@' in the password") {
 }
 
 TEST_CASE("conninfo: unescaped '/', '?' and '#' in the password") {
-  for (auto url : {"postgresql://u:pa/ss@host/db", "postgresql://u:pa?ss@host/db", "postgresql://u:pa#ss@host/db"}) {
+  // libpq ends the user info only at '@' (or '/'): '?' and '#' are part of the password, and only
+  // asyncpg.connect(dsn) called directly reads it otherwise (a warning).
+  for (auto url : {"postgresql://u:pa?ss@host/db", "postgresql://u:pa#ss@host/db"}) {
     CAPTURE(url);
     auto parsed = parse_conninfo(url);
     CHECK(has_rule(parsed.findings, "postgres-url.password-special-character"));
+    CHECK_FALSE(has_error(parsed.findings));
+    REQUIRE(parsed.info);
+    CHECK(parsed.info->password == std::string(url).substr(15, 5));
   }
+  // A '/' ends libpq's look for '@': host "u", port "pa", database "ss@host/db".
+  auto slash = parse_conninfo("postgresql://u:pa/ss@host/db");
+  CHECK(has_rule(slash.findings, "postgres-url.password-special-character"));
+  CHECK(has_error(slash.findings));
   // '@' inside a query value is not a password problem.
   must_parse("postgresql://app:pw@host/db?application_name=me@laptop");
   must_parse("postgresql://host?application_name=me@laptop");
@@ -107,7 +116,10 @@ TEST_CASE("conninfo: percent-encoding must be well formed") {
 TEST_CASE("conninfo: ports") {
   CHECK(has_rule(parse_conninfo("postgresql://u:pw@host:99999/db").findings, "postgres-url.port-range"));
   CHECK(has_rule(parse_conninfo("postgresql://u:pw@host:0/db").findings, "postgres-url.port-range"));
-  CHECK(has_rule(parse_conninfo("postgresql://u:pw@host:/db").findings, "postgres-url.port"));
+  // libpq takes an empty port as the default; SQLAlchemy raises ValueError on it.
+  CHECK_FALSE(has_error(parse_conninfo("postgresql://u:pw@host:/db").findings));
+  CHECK(has_rule(parse_conninfo("postgresql://u:pw@host:/db").findings, "postgres-url.sqlalchemy-differs"));
+  CHECK(has_rule(parse_conninfo("postgresql+psycopg2://u:pw@host:/db").findings, "postgres-url.port"));
   CHECK(has_rule(parse_conninfo("postgresql://u:pw@host:54x2/db").findings, "postgres-url.port"));
   CHECK(has_rule(parse_conninfo("postgresql://user:secretpw/db").findings, "postgres-url.port"));
   CHECK(must_parse("postgresql://u:pw@host:65535/db").endpoints[0].port == "65535");
@@ -122,7 +134,8 @@ TEST_CASE("conninfo: IPv6 literals and multi-host lists") {
   CHECK(full.endpoints[0].host == "2001:db8::1234");
   CHECK(has_rule(parse_conninfo("postgresql://u:pw@2001:db8::1/db").findings, "postgres-url.host"));
   CHECK(has_rule(parse_conninfo("postgresql://u:pw@[2001:db8::1/db").findings, "postgres-url.host"));
-  CHECK(has_rule(parse_conninfo("postgresql://u:pw@[not-an-ip]/db").findings, "postgres-url.host"));
+  CHECK(has_rule(parse_conninfo("postgresql://u:pw@[]/db").findings, "postgres-url.host"));
+  CHECK(has_rule(parse_conninfo("postgresql://u:pw@[::1]x/db").findings, "postgres-url.host"));
 
   auto multi = must_parse("postgresql://u:pw@pg-0.pg-hl:5432,pg-1.pg-hl:5433/db?target_session_attrs=read-write");
   REQUIRE(multi.endpoints.size() == 2);
@@ -152,7 +165,8 @@ TEST_CASE("conninfo: host and port from the query override the URL (libpq rules)
 
 TEST_CASE("conninfo: query syntax") {
   CHECK(has_rule(parse_conninfo("postgresql://h/db?sslmode").findings, "postgres-url.query"));
-  CHECK(has_rule(parse_conninfo("postgresql://h/db?a=1&&b=2").findings, "postgres-url.query"));
+  CHECK(has_rule(parse_conninfo("postgresql://h/db?sslmode=require&&connect_timeout=2").findings, "postgres-url.query"));
+  CHECK(has_rule(parse_conninfo("postgresql://h/db?a=1").findings, "postgres-url.unknown-parameter"));
   CHECK(has_rule(parse_conninfo("postgresql://h/db?options=-c statement_timeout=5000").findings, "postgres-url.query"));
   auto ok = must_parse("postgresql://h/db?options=-c%20statement_timeout%3D5000&");
   CHECK(*ok.param("options") == "-c statement_timeout=5000");
@@ -170,6 +184,7 @@ TEST_CASE("conninfo: key=value strings") {
   CHECK(multi.endpoints[1].port == "5433");
   CHECK(has_rule(parse_conninfo("host=a,b,c port=1,2 dbname=x").findings, "postgres-url.port"));
   CHECK(has_rule(parse_conninfo("host=db password='unterminated").findings, "postgres-url.keyvalue"));
+  CHECK(has_rule(parse_conninfo("host=db bogus=1").findings, "postgres-url.unknown-parameter"));
   CHECK(has_rule(parse_conninfo("host=db dbname").findings, "postgres-url.keyvalue"));
   CHECK(has_rule(parse_conninfo("host=db host=db2 dbname=x").findings, "postgres-url.duplicate"));
 }

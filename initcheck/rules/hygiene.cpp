@@ -159,6 +159,8 @@ bool is_base64_of(std::string_view value, bool (*looks_right)(std::string_view d
     }
   }
   if (padding > 2) return false;
+  // `echo URL | base64` encodes the newline echo adds: the decoded text ends with it.
+  while (!decoded.empty() && (decoded.back() == '\n' || decoded.back() == '\r')) decoded.pop_back();
   if (!std::all_of(decoded.begin(), decoded.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) return false;
   return looks_right(decoded);
 }
