@@ -19,7 +19,6 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Options& op
   app.add_option("--require", requires_text,
                  "NAME=KIND, repeatable; NAME=KIND|NAME2=KIND2 means at least one of them. KIND: " + kind_list() +
                      " (secret:N sets the minimum length, default 32)")
-      ->required()
       ->type_name("NAME=KIND");
   app.add_option("--env-file", options.env_file, "check a dotenv file (as kubectl create secret --from-env-file reads it)")
       ->check(CLI::ExistingFile);
@@ -30,6 +29,12 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Options& op
       ->capture_default_str();
   app.add_option("--termination-log", termination_log,
                  "where to write the findings for kubectl describe (default /dev/termination-log, only if it exists)");
+  app.add_option("--explain-url", options.explain_url,
+                 "print how the driver named by the scheme reads the URL in NAME, what healthproxy's probe uses, and the "
+                 "findings, as JSON (secrets shown as ***); NAME '-' reads one value per line from stdin")
+      ->type_name("NAME");
+  app.add_flag("--explain-reveal-secrets", options.explain_reveal_secrets, "tests only: show user and password in --explain-url")
+      ->group("");
   app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
 
   // A flag given twice keeps its last value, as in most CLIs (and as `kubectl` users expect when args are
@@ -41,6 +46,10 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Options& op
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e, std::cout, std::cerr);
     return code == 0 ? ExitCode::ok : ExitCode::usage;
+  }
+  if (requires_text.empty() && !options.explain_url) {
+    std::cerr << "initcheck: --require is required\nRun with --help for more information.\n";
+    return ExitCode::usage;
   }
   for (const auto& text : requires_text) {
     std::string error;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "initcheck/connect_check.hpp"
+#include "initcheck/explain.hpp"
 #include "initcheck/rules/rules.hpp"
 #include "initcheck/termination_log.hpp"
 
@@ -63,6 +64,7 @@ ExitCode evaluate(const Options& options, const EnvLookup& env, Report& report) 
 }
 
 ExitCode run(const Options& options, const EnvLookup& env) {
+  if (options.explain_url) return run_explain(*options.explain_url, options.explain_reveal_secrets, env);
   Report report;
   auto code = evaluate(options, env, report);
   if (code == ExitCode::usage) return code;
