@@ -204,26 +204,24 @@ void judge_target(const ConnInfo& info, bool sqlalchemy_host, Findings& out) {
 // ---------- libpq (postgresql:// URLs, key=value strings, and what psycopg hands to libpq) ----------
 
 // connectOptions2(): hosts and ports are comma-separated lists; one port serves every host.
-bool libpq_endpoints(const std::string* host, const std::string* port, ConnInfo& info, Findings& out) {
+void libpq_endpoints(const std::string* host, const std::string* port, ConnInfo& info, Findings& out) {
   std::vector<std::string_view> hosts, ports;
   if (host) hosts = ascii::split(*host, ',');
   if (port) ports = ascii::split(*port, ',');
   if (hosts.empty()) hosts.emplace_back();
-  if (ports.size() > 1 && ports.size() != hosts.size()) {
+  if (ports.size() > 1 && ports.size() != hosts.size())
     add_error(out, rule("port"), "the number of ports does not match the number of hosts (libpq: could not match ports to hosts)",
               "give one port for all hosts, or one per host in the same order");
-    return false;
-  }
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     Endpoint e;
     e.host = std::string(hosts[i]);
     e.ipv6_literal = e.host.find(':') != std::string::npos && !e.unix_socket();
-    if (!ports.empty()) e.port = std::string(ports.size() == 1 ? ports[0] : ports[i]);
+    if (ports.size() == 1) e.port = std::string(ports[0]);
+    else if (i < ports.size()) e.port = std::string(ports[i]);
     info.endpoints.push_back(std::move(e));
   }
-  if (host && !hosts.empty() && std::any_of(hosts.begin(), hosts.end(), [](auto h) { return h.empty(); }) && hosts.size() > 1)
+  if (hosts.size() > 1 && std::any_of(hosts.begin(), hosts.end(), [](auto h) { return h.empty(); }))
     add_error(out, rule("host"), "the host list has an empty entry", "separate hosts with single commas: HOST1:5432,HOST2:5432");
-  return true;
 }
 
 // The options libpq (or psycopg through libpq) ends up with, as the model.
@@ -242,7 +240,7 @@ std::optional<ConnInfo> from_libpq_options(const std::vector<std::pair<std::stri
   if (info.user && info.user->empty()) info.user.reset();
   if (info.password && info.password->empty()) info.password.reset();
   if (info.dbname && info.dbname->empty()) info.dbname.reset();
-  if (!libpq_endpoints(host, port, info, out)) return std::nullopt;
+  libpq_endpoints(host, port, info, out);
   return info;
 }
 
@@ -291,6 +289,28 @@ ParsedConnInfo from_libpq(std::string_view text, ConnInfo info) {
 
 // ---------- SQLAlchemy (postgresql+DRIVER://) ----------
 
+// Python's repr() of a tuple of str, as str() of SQLAlchemy's tuple for a repeated query key gives it.
+std::string python_tuple_repr(const std::vector<std::string>& items) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "(";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& s = items[i];
+    char q = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
+    out += (i ? ", " : "") + std::string(1, q);
+    for (char c : s) {
+      auto b = static_cast<unsigned char>(c);
+      if (c == q || c == '\\') out += std::string("\\") + c;
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (b < 0x20 || b == 0x7f) out += std::string("\\x") + digits[b >> 4] + digits[b & 15];
+      else out += c;
+    }
+    out += q;
+  }
+  return out + (items.size() == 1 ? ",)" : ")");
+}
+
 // make_url() and the dialect's create_connect_args(), then the driver's reading of those arguments.
 // `sqlalchemy_error` receives why SQLAlchemy or the driver raises before connecting.
 std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Findings& out) {
@@ -299,6 +319,10 @@ std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Fi
     add_error(out, rule("syntax"), "SQLAlchemy cannot parse this URL (ArgumentError)", "write postgresql+DRIVER://USER:PASSWORD@HOST:5432/DB");
     return std::nullopt;
   }
+  if (!url->ignored.empty())
+    add_error(out, rule("syntax"), "SQLAlchemy's URL pattern stops before the end of this URL and silently drops the rest, "
+              "so the app loses part of it (e.g. text after an IPv6 address's ']', or a line break in the query)",
+              "write [ADDRESS]:PORT/DB?name=value, with nothing between the parts");
   // URL.create() and translate_connect_args(): int(port); empty or zero parts are left out.
   std::optional<std::string> port;
   if (url->port) {
@@ -334,40 +358,49 @@ std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Fi
   bool database_in_path = info.dbname.has_value();
   for (const auto& [k, values] : query) {
     bool multiple = values.size() > 1;
-    const std::string& v = values.back();
+    if (multiple && k != "host")
+      add_error(out, rule("duplicate-parameter"), shown_name(k) + " appears more than once; SQLAlchemy passes a tuple, which the driver "
+                "rejects or reads as text like ('a', 'b')", "keep one");
+    // psycopg2 formats every argument with str(): a tuple arrives in libpq as its Python repr.
+    const std::string v = multiple && !asyncpg_like ? python_tuple_repr(values) : values.back();
     if (k == "host") {
       if (multiple) hosts = values, host.reset();
       else host = v;
     } else if (k == "port") {
-      if (multiple) {
-        add_error(out, rule("duplicate-parameter"), "port appears twice; SQLAlchemy turns it into a tuple the driver rejects", "keep one");
-        return std::nullopt;
-      }
-      if (asyncpg_like) {  // coerce_kw_type(opts, "port", int)
+      if (asyncpg_like && !multiple) {  // coerce_kw_type(opts, "port", int)
         auto n = sqlalchemy::python_int(v);
         if (!n) {
           add_error(out, rule("port"), "the port parameter is not a number (ValueError in SQLAlchemy)", "write ?port=5432");
           return std::nullopt;
         }
-        port = std::to_string(*n);
+        port = *n == 0 ? std::string() : std::to_string(*n);  // asyncpg: `if not port` takes the default
+      } else if (asyncpg_like) {
+        add_error(out, rule("port"), "a repeated port parameter makes SQLAlchemy fail (TypeError in int())", "keep one");
+        return std::nullopt;
       } else {
         port = v;
       }
-    } else if (k == "user" && !multiple) {
+    } else if (k == "user" && (!multiple || !asyncpg_like)) {
       info.user = v;
-    } else if (k == "password" && !multiple) {
+    } else if (k == "password" && (!multiple || !asyncpg_like)) {
       info.password = v;
-    } else if (k == "database" && !multiple) {
+    } else if (k == "database" && (!multiple || !asyncpg_like)) {
       info.dbname = v;
-    } else if (k == "dbname" && !asyncpg_like && !multiple) {
+    } else if (k == "dbname" && !asyncpg_like) {
       if (database_in_path) {
         add_error(out, rule("database"), "the URL names the database twice, in the path and as dbname= "
                   "(psycopg2: you can't specify both 'database' and 'dbname' arguments)", "keep one");
         return std::nullopt;
       }
       info.dbname = v;
-    } else {
+    } else if (asyncpg_like) {
       for (const auto& each : values) info.params.emplace_back(k, each);
+    } else {
+      // libpq's conninfo_storeval() turns requiressl into sslmode where it stands in the string.
+      std::string key = k == "requiressl" ? "sslmode" : k;
+      std::string value = k == "requiressl" ? (!v.empty() && v[0] == '1' ? "require" : "prefer") : v;
+      std::erase_if(info.params, [&](const auto& p) { return p.first == key; });
+      info.params.emplace_back(std::move(key), std::move(value));
     }
   }
   if (!hosts.empty() && !asyncpg_like) {
@@ -377,19 +410,32 @@ std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Fi
                 "write every port in its host: ?host=HOST1:PORT1&host=HOST2:PORT2");
       return std::nullopt;
     }
+    // hosts, ports = zip(*[token.split(":") if ":" in token else (token, "") ...]): zip keeps as many
+    // columns as the shortest token has parts, so a socket path with ':' loses what follows its second ':'.
     std::vector<std::string> names, ports;
+    bool all_three = true;
     for (const auto& h : hosts) {
-      auto colon = h.find(':');
-      names.push_back(h.substr(0, colon));
-      ports.push_back(colon == std::string::npos ? "" : h.substr(colon + 1));
+      auto parts = ascii::split(h, ':');
+      if (parts.size() < 3) all_three = false;
+      names.emplace_back(parts[0]);
+      ports.emplace_back(parts.size() > 1 ? parts[1] : std::string_view{});
+    }
+    if (all_three) {
+      add_error(out, rule("sqlalchemy-multihost"), "every ?host= entry holds two ':', which SQLAlchemy cannot split (ValueError)",
+                "write ?host=HOST:PORT; a socket directory with ':' cannot go in a multi-host list");
+      return std::nullopt;
     }
     host = ascii::join(names, ",");
     port = ascii::join(ports, ",");
   }
   if (!asyncpg_like) {
     // psycopg hands host and port to libpq, which splits them at commas.
-    if (!libpq_endpoints(host ? &*host : nullptr, port ? &*port : nullptr, info, out)) return std::nullopt;
+    libpq_endpoints(host ? &*host : nullptr, port ? &*port : nullptr, info, out);
   } else if (!hosts.empty()) {
+    // SQLAlchemy 1.4 hands asyncpg a tuple, which asyncpg 0.27 cannot take (AttributeError); SQLAlchemy
+    // 2.0 with asyncpg 0.28+ connects to the list.
+    add_warning(out, rule("asyncpg-version"), "several ?host= entries need SQLAlchemy 2.0 and asyncpg 0.28 or later",
+                "SQLAlchemy 1.4 with asyncpg 0.27 fails at connect (AttributeError)");
     for (const auto& h : hosts) info.endpoints.push_back({h, port.value_or(""), h.find(':') != std::string::npos});
   } else {
     // asyncpg.connect(host=str): one host, never split at commas.
@@ -399,7 +445,6 @@ std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Fi
                 std::string(to_string(info.dialect)) + " reads the host list as one host name (with commas in it); "
                 "healthproxy's libpq would read it as a list, so readiness would not match the app",
                 "SQLAlchemy 2.0 with asyncpg 0.28+ takes several hosts as ?host=HOST1:PORT1&host=HOST2:PORT2");
-      return std::nullopt;
     }
   }
   judge_target(info, true, out);
@@ -519,7 +564,7 @@ bool looks_like_keyvalue(std::string_view text) {
 }  // namespace
 
 ParsedConnInfo parse_conninfo(std::string_view text) {
-  text = ascii::trim(text);
+  // Not trimmed: the driver keeps surrounding whitespace too (initcheck's hygiene rules report it).
   if (auto sep = text.find("://"); sep != std::string_view::npos && text.find_first_of("= ") > sep)
     return parse_url(text, sep);
   if (looks_like_npgsql(text)) {

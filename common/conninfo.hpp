@@ -59,7 +59,7 @@ struct ParsedConnInfo {
   Findings findings;             // syntax findings; checks of meaning live in conninfo_checks
 };
 
-// Parses a URL or a key=value string. Leading/trailing whitespace is ignored here (the caller reports it).
+// Parses a URL or a key=value string as its driver does, surrounding whitespace included.
 ParsedConnInfo parse_conninfo(std::string_view text);
 
 const char* to_string(ParamDialect dialect);

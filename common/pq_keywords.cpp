@@ -27,7 +27,7 @@ const std::vector<Keyword>& keywords() {
       {"options", text},
       {"application_name", text},
       {"fallback_application_name", text},
-      {"keepalives", boolean01},
+      {"keepalives", integer},  // useKeepalives(): any integer, 0 is off
       {"keepalives_idle", integer},
       {"keepalives_interval", integer},
       {"keepalives_count", integer},
@@ -54,6 +54,7 @@ const std::vector<Keyword>& keywords() {
       {"target_session_attrs", enumeration,
        {"any", "read-write", "read-only", "primary", "standby", "prefer-standby"}},
       {"load_balance_hosts", enumeration, {"disable", "random"}, 16},
+      {"requiressl", text},  // the old spelling of sslmode: conninfo_storeval() maps "1..." to require, else prefer
   };
   return table;
 }
@@ -97,6 +98,18 @@ void check_enumeration(const Keyword& kw, std::string_view value, std::string_vi
   add_error(out, std::string(rule_prefix) + ".invalid-value", name + " value" + shown + " is not valid", hint);
 }
 
+// parse_int_param() in fe-connect.c: strtol() (leading whitespace, a sign, digits), then only
+// whitespace, within an int.
+bool libpq_int(std::string_view v) {
+  auto space = [](char c) { return ascii::is_space(c); };
+  while (!v.empty() && space(v.front())) v.remove_prefix(1);
+  while (!v.empty() && space(v.back())) v.remove_suffix(1);
+  bool negative = !v.empty() && v.front() == '-';
+  if (!v.empty() && (v.front() == '+' || v.front() == '-')) v.remove_prefix(1);
+  unsigned long long n = 0;
+  return ascii::parse_uint(v, negative ? 2147483648ULL : 2147483647ULL, n);
+}
+
 }  // namespace
 
 void check_value(const Keyword& kw, std::string_view value, std::string_view rule_prefix, Findings& out) {
@@ -108,8 +121,8 @@ void check_value(const Keyword& kw, std::string_view value, std::string_view rul
     case secret:
       return;
     case integer:
-      if (!ascii::parse_uint(value, 2147483647ULL, n))
-        add_error(out, rule, name + " must be a non-negative whole number", "for example " + name + "=10");
+      if (!libpq_int(value))
+        add_error(out, rule, name + " must be a whole number (libpq: invalid integer value)", "for example " + name + "=10");
       return;
     case boolean01:
       if (value != "0" && value != "1") add_error(out, rule, name + " must be 0 or 1");

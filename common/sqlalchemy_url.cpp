@@ -21,18 +21,76 @@ std::size_t run_end(std::string_view s, std::size_t from, std::string_view stop)
   return end == std::string_view::npos ? s.size() : end;
 }
 
+
+// bytes.decode("utf-8", "replace"): each maximal invalid subpart becomes U+FFFD, as CPython does.
+std::string utf8_replace(std::string_view b) {
+  static constexpr std::string_view replacement = "\xEF\xBF\xBD";
+  std::string out;
+  std::size_t i = 0;
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(b[k]); };
+  while (i < b.size()) {
+    unsigned char c = byte(i);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    std::size_t need = c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : 0;
+    if (need == 0) {
+      out += replacement;
+      ++i;
+      continue;
+    }
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+    else if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+    std::size_t k = 1;
+    for (; k <= need; ++k) {
+      if (i + k >= b.size()) break;
+      unsigned char d = byte(i + k);
+      if (k == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF)) break;
+    }
+    if (k > need) {
+      out.append(b.substr(i, need + 1));
+      i += need + 1;
+    } else {
+      out += replacement;
+      i += k;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string unquote(std::string_view s) {
+  // urllib.parse.unquote(): runs of ASCII are unquoted to bytes and decoded as UTF-8 ("replace");
+  // other characters pass through.
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() + 0 && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
-      i += 2;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t j = i;
+    bool ascii_run = static_cast<unsigned char>(s[i]) < 0x80;
+    while (j < s.size() && (static_cast<unsigned char>(s[j]) < 0x80) == ascii_run) ++j;
+    auto run = s.substr(i, j - i);
+    if (!ascii_run) {
+      out.append(run);
     } else {
-      out += s[i];
+      std::string bytes;
+      for (std::size_t k = 0; k < run.size(); ++k) {
+        if (run[k] == '%' && k + 2 < run.size() + 0 && hex_digit(run[k + 1]) >= 0 && hex_digit(run[k + 2]) >= 0) {
+          bytes += static_cast<char>(hex_digit(run[k + 1]) << 4 | hex_digit(run[k + 2]));
+          k += 2;
+        } else {
+          bytes += run[k];
+        }
+      }
+      out += utf8_replace(bytes);
     }
+    i = j;
   }
   return out;
 }
@@ -131,7 +189,9 @@ std::optional<Url> parse_url(std::string_view text) {
   if (pos < rest.size() && rest[pos] == '?') {
     std::size_t end = run_end(rest, pos + 1, "\n");  // '.' stops at a newline
     url.query = parse_qsl(rest.substr(pos + 1, end - pos - 1));
+    pos = end;
   }
+  url.ignored = std::string(rest.substr(std::min(pos, rest.size())));
   return url;
 }
 

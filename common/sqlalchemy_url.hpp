@@ -1,6 +1,6 @@
 #pragma once
 // SQLAlchemy's reading of a database URL, ported from SQLAlchemy 1.4's engine/url.py
-// (_parse_rfc1738_args: the URL pattern, _sqla_url_unquote, urllib.parse.parse_qsl), so that
+// (_parse_url: the URL pattern, _sqla_url_unquote, urllib.parse.parse_qsl), so that
 // initcheck reads postgresql+psycopg2://, +psycopg and +asyncpg URLs exactly as the app does.
 // tests/drivers/sqlalchemy_differential.py compares it with make_url() on generated URLs.
 //
@@ -28,6 +28,7 @@ struct Url {
   std::optional<std::string> port;           // as written; SQLAlchemy applies int() to it
   std::optional<std::string> database;       // as written, not decoded
   std::vector<std::pair<std::string, std::string>> query;  // parse_qsl(): '+' is a space, decoded, in order
+  std::string ignored;  // the text the pattern could not place, which make_url() drops without a word
 };
 
 // make_url(); nullopt when the pattern does not match (ArgumentError).

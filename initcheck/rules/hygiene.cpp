@@ -62,9 +62,18 @@ bool bracket_placeholder(std::string_view v) {
   return false;
 }
 
+// <password>, <your-db-host>, <DB NAME>: words between angle brackets. A generated password such as
+// "k<4>z" or "a<>b" holds no word, and drivers take it as it is.
 bool angle_placeholder(std::string_view v) {
-  auto open = v.find('<');
-  return open != std::string_view::npos && v.find('>', open) != std::string_view::npos;
+  for (auto open = v.find('<'); open != std::string_view::npos; open = v.find('<', open + 1)) {
+    auto close = v.find('>', open);
+    if (close == std::string_view::npos) return false;
+    auto inside = v.substr(open + 1, close - open - 1);
+    if (inside.size() <= 40 && std::count_if(inside.begin(), inside.end(), ascii::is_alpha) >= 2 &&
+        std::all_of(inside.begin(), inside.end(), [](char c) { return ascii::is_alnum(c) || c == '-' || c == '_' || c == ' ' || c == '.'; }))
+      return true;
+  }
+  return false;
 }
 
 // A whole segment (between non-alphanumerics) of three or more x's: sk-xxxx, user:xxx@host.

@@ -3,6 +3,8 @@
 // docs/design/driver-params.md.
 #include "initcheck/rules/postgres_params.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -25,6 +27,24 @@ constexpr std::array asyncpg_only{"ssl", "command_timeout", "prepared_statement_
                                   "async_fallback", "direct_tls", "max_cached_statement_lifetime", "max_cacheable_statement_size"};
 
 bool is_asyncpg_only(std::string_view k) { return std::find(asyncpg_only.begin(), asyncpg_only.end(), k) != asyncpg_only.end(); }
+
+// connectOptions2() and PQconnectPoll(): hostaddr is a list of numeric addresses, one per host.
+void check_hostaddr(const ConnInfo& info, std::string_view value, Findings& out) {
+  auto addrs = ascii::split(value, ',');
+  for (auto a : addrs) {
+    std::string addr(a);
+    in_addr v4{};
+    in6_addr v6{};
+    if (!addr.empty() && inet_pton(AF_INET, addr.c_str(), &v4) != 1 && inet_pton(AF_INET6, addr.c_str(), &v6) != 1) {
+      add_error(out, "postgres-url.invalid-value", "hostaddr must be a numeric IP address (libpq: could not parse network address)",
+                "put a host name in host=, and only an IP address in hostaddr=");
+      return;
+    }
+  }
+  if (info.has_host() && addrs.size() != info.endpoints.size())
+    add_error(out, "postgres-url.invalid-value", "hostaddr has another number of entries than host (libpq: could not match host names to hostaddr values)",
+              "give one address per host, in the same order");
+}
 
 void check_libpq_params(const ConnInfo& info, Findings& out) {
   bool through_sqlalchemy = !info.driver.empty();
@@ -51,6 +71,7 @@ void check_libpq_params(const ConnInfo& info, Findings& out) {
                 guess.empty() ? "see the libpq keyword list" : "did you mean " + std::string(guess) + "?");
       continue;
     }
+    if (key == "hostaddr") check_hostaddr(info, value, out);
     if (kw->since_major > 15)
       add_warning(out, "postgres-url.libpq-version", key + " needs libpq " + std::to_string(kw->since_major) + " or later",
                   "drivers built on an older libpq (Debian bookworm's psycopg2: 15) reject it");
@@ -142,7 +163,7 @@ void check_duplicates(const ConnInfo& info, Findings& out) {
 }  // namespace
 
 void check_driver_params(const ConnInfo& info, Findings& out) {
-  if (info.form == ConnForm::url) check_duplicates(info, out);
+  if (info.form == ConnForm::url && info.driver.empty()) check_duplicates(info, out);  // SQLAlchemy's: in conninfo
   switch (info.dialect) {
     case ParamDialect::libpq: check_libpq_params(info, out); break;
     case ParamDialect::asyncpg: check_asyncpg_params(info, out); break;
