@@ -225,8 +225,7 @@ void libpq_endpoints(const std::string* host, const std::string* port, ConnInfo&
 }
 
 // The options libpq (or psycopg through libpq) ends up with, as the model.
-std::optional<ConnInfo> from_libpq_options(const std::vector<std::pair<std::string, std::string>>& options, ConnInfo info,
-                                           Findings& out) {
+ConnInfo from_libpq_options(const std::vector<std::pair<std::string, std::string>>& options, ConnInfo info, Findings& out) {
   const std::string *host = nullptr, *port = nullptr;
   for (const auto& [k, v] : options) {
     if (k == "host") host = &v;
@@ -281,8 +280,7 @@ ParsedConnInfo from_libpq(std::string_view text, ConnInfo info) {
   for (const auto& key : parsed.repeated)
     add_warning(result.findings, rule("duplicate"), "the keyword " + shown_name(key) + " appears twice; the last one wins");
   auto model = from_libpq_options(parsed.options, std::move(info), result.findings);
-  if (!model) return result;
-  judge_target(*model, false, result.findings);
+  judge_target(model, false, result.findings);
   result.info = std::move(model);
   return result;
 }

@@ -42,6 +42,15 @@ std::string show(const std::vector<std::pair<std::string, std::string>>& options
 
 }  // namespace
 
+TEST_CASE("libpq_parse: uri_decode is conninfo_uri_decode") {
+  CHECK(pq::uri_decode("p%40ss") == "p@ss");
+  CHECK(pq::uri_decode("%2Fvar%2Frun") == "/var/run");
+  CHECK_FALSE(pq::uri_decode("100%").has_value());
+  CHECK_FALSE(pq::uri_decode("%4").has_value());
+  CHECK_FALSE(pq::uri_decode("%zz").has_value());
+  CHECK_FALSE(pq::uri_decode("a%00b").has_value());
+}
+
 TEST_CASE("libpq_parse: the issue's inputs read as libpq reads them") {
   auto p = pq::parse_connection_string("postgresql://qa:ab?cd#efGh7x@pg.acme-internal.io:5432/todo", pq::Keywords::linked);
   REQUIRE(p.ok());
