@@ -57,7 +57,9 @@ silent=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(8); c=[]; t=time.time()
 while time.time()-t<30: c.append(s.accept()[0])' "$silent" &
 defer "kill $! 2>/dev/null"
-sleep 0.3
+# python3 can take well over 0.3 s to start on a loaded machine: wait until it listens (bounded).
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_until 10000 listening "$silent" || fail "the silent server did not start listening within 10 s"
 start=$(date +%s%N)
 DATABASE_URL="postgresql://$PG_USER:pw@127.0.0.1:$silent/$PG_DB" ic --connect-timeout 1s
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
