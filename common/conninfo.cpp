@@ -294,7 +294,8 @@ std::string python_tuple_repr(const std::vector<std::string>& items) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& s = items[i];
     char q = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
-    out += (i ? ", " : "") + std::string(1, q);
+    if (i) out += ", ";
+    out += q;
     for (char c : s) {
       auto b = static_cast<unsigned char>(c);
       if (c == q || c == '\\') out += std::string("\\") + c;

@@ -32,7 +32,10 @@ void optional_field(std::string& out, std::string_view name, const std::optional
 
 void string_list(std::string& out, std::string_view name, const std::vector<std::string>& items) {
   out += ",\"" + std::string(name) + "\":[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_string(items[i]);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += json_string(items[i]);
+  }
   out += "]";
 }
 
@@ -56,14 +59,21 @@ std::string explain_url(std::string_view variable, std::string_view value, bool 
     out += ",\"params\":[";
     for (std::size_t i = 0; i < info.params.size(); ++i) {
       const auto& [k, v] = info.params[i];
-      out += (i ? ",[" : "[") + json_string(k) + "," + json_string(secret_keyword(k) && !reveal_secrets ? "***" : v) + "]";
+      out += i ? ",[" : "[";
+      out += json_string(k);
+      out += ',';
+      out += json_string(secret_keyword(k) && !reveal_secrets ? "***" : v);
+      out += ']';
     }
     out += "]";
     auto probe = to_libpq(info, "podguard-healthproxy");
     out += ",\"probe\":{";
-    for (std::size_t i = 0; i < probe.keys.size(); ++i)
-      out += (i ? "," : "") + json_string(probe.keys[i]) + ":" +
-             json_string(secret_keyword(probe.keys[i]) && !reveal_secrets ? "***" : probe.values[i]);
+    for (std::size_t i = 0; i < probe.keys.size(); ++i) {
+      if (i) out += ',';
+      out += json_string(probe.keys[i]);
+      out += ':';
+      out += json_string(secret_keyword(probe.keys[i]) && !reveal_secrets ? "***" : probe.values[i]);
+    }
     out += "}";
     string_list(out, "probe_dropped", probe.dropped);
   }
@@ -72,8 +82,16 @@ std::string explain_url(std::string_view variable, std::string_view value, bool 
   for (std::size_t i = 0; i < findings.size(); ++i) {
     const auto& f = findings[i];
     warnings = warnings || f.severity == Severity::warning;
-    out += std::string(i ? "," : "") + "{\"severity\":" + json_string(to_string(f.severity)) + ",\"rule\":" + json_string(f.rule) +
-           ",\"message\":" + json_string(f.message) + ",\"hint\":" + json_string(f.hint) + "}";
+    if (i) out += ',';
+    out += "{\"severity\":";
+    out += json_string(to_string(f.severity));
+    out += ",\"rule\":";
+    out += json_string(f.rule);
+    out += ",\"message\":";
+    out += json_string(f.message);
+    out += ",\"hint\":";
+    out += json_string(f.hint);
+    out += '}';
   }
   out += "],\"verdict\":";
   out += has_error(findings) ? "\"error\"" : warnings ? "\"warnings\"" : "\"ok\"";
