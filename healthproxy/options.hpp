@@ -43,13 +43,14 @@ struct Options {
   int threads = 1;                // proxy threads (one io_context each)
 
   // Limits and timeouts of the proxy.
-  std::size_t max_header_bytes = 16 * 1024;          // request or response header block; 431 / 502 beyond
+  std::size_t max_header_bytes = 64 * 1024;          // request header block, 431 beyond (README: Header size); responses' at least as much
   std::uint64_t max_body_bytes = 16ULL * 1024 * 1024;  // request body; 413 beyond (0: unlimited)
   milliseconds header_timeout{10000};           // a client must send a whole header block within this (slowloris)
   milliseconds idle_timeout{60000};             // keep-alive connections idle longer than this are closed
   milliseconds upstream_connect_timeout{2000};  // connecting to the app
   milliseconds upstream_response_timeout{60000};  // from request sent to response header (and between body reads)
   std::size_t upstream_pool_max_idle = 64;      // idle keep-alive connections kept to the app, per thread
+  milliseconds upstream_idle_timeout{4000};     // an app connection idle longer than this is closed, never reused
 
   log::Format log_format = log::Format::text;
   log::Level log_level = log::Level::info;  // debug adds one line per upstream failure
