@@ -1,10 +1,12 @@
 #pragma once
-// Everything healthproxy is told, bound by cli.cpp (each flag also reads HEALTHPROXY_<NAME>).
+// Everything healthproxy is told, bound by cli.cpp (each flag also reads HEALTHPROXY_<NAME>). The
+// defaults below are the flags' defaults: cli.cpp shows them in --help from these fields.
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/conninfo.hpp"
 #include "common/log.hpp"
 
 namespace podguard::healthproxy {
@@ -24,6 +26,7 @@ struct Options {
 
   std::string db_url;                      // the connection string (from --db-url or the env var below)
   std::string db_url_env = "DATABASE_URL";  // --db-url-env: where to read it when --db-url is not given
+  ConnInfo database;                        // db_url parsed, once, by the CLI (validate())
 
   milliseconds probe_interval{5000};   // between probes while healthy
   milliseconds probe_timeout{3000};    // one probe: resolve + connect + auth + SELECT 1

@@ -93,12 +93,11 @@ net::awaitable<void> drain(const Options& options, HealthState& state, Metrics& 
 }  // namespace
 
 ExitCode run_server(const Options& options) {
-  auto parsed = parse_conninfo(options.db_url);  // validated by the CLI already
-  if (!parsed.info) return ExitCode::usage;
-  auto params = to_libpq(*parsed.info, "podguard-healthproxy");
+  const ConnInfo& database = options.database;  // parsed and validated by the CLI
+  auto params = to_libpq(database, "podguard-healthproxy");
   std::vector<std::string> secrets{options.db_url};
-  if (parsed.info->password) secrets.push_back(*parsed.info->password);
-  if (parsed.info->user) secrets.push_back(*parsed.info->user);
+  if (database.password) secrets.push_back(*database.password);
+  if (database.user) secrets.push_back(*database.user);
   if (!params.dropped.empty()) log::info("driver-only parameters are not used by the probe", {{"parameters", ascii::join(params.dropped, ",")}});
 
   HealthState state;
