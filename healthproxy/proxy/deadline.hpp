@@ -3,7 +3,7 @@
 // read or write (a store, no syscall) and a per-thread sweep, every `sweep_tick`, cancels the
 // operations of the sessions whose deadline has passed. beast::tcp_stream's way, a timer armed and
 // cancelled around every operation, cost a timer-queue insert, a removal and a handler run per read
-// or write (bench/results/gaps.md). Operations arm their deadline through `Deadline`, which is also
+// or write (bench/results/gaps.md). Operations arm their deadline through `DeadlineGuard`, which is also
 // the only way to learn their outcome, so that none can forget to arm it or to tell a timeout from
 // another cancellation.
 #include <chrono>
@@ -52,18 +52,18 @@ void start_deadline_sweep(ProxyExecutor ex, SessionRegistry& sessions);
 #if defined(BOOST_ASIO_HAS_CO_AWAIT)
 // The deadline of one operation: arms it on construction, disarms it on destruction. The operation
 // completes through token(); error() is its outcome, beast::error::timeout when the sweep cancelled it.
-//   Deadline d(handle, opt.idle_timeout);
+//   DeadlineGuard d(handle, opt.idle_timeout);
 //   co_await stream.async_read_some(buf, d.token());
 //   if (d.error() == beast::error::timeout) ...
-class Deadline {
+class DeadlineGuard {
  public:
-  Deadline(SessionRegistry::Handle session, std::chrono::milliseconds timeout) : session_(session) {
+  DeadlineGuard(SessionRegistry::Handle session, std::chrono::milliseconds timeout) : session_(session) {
     session_->deadline = SessionRegistry::Clock::now() + timeout;
     session_->timed_out = false;
   }
-  ~Deadline() { session_->deadline = SessionRegistry::Clock::time_point::max(); }
-  Deadline(const Deadline&) = delete;
-  Deadline& operator=(const Deadline&) = delete;
+  ~DeadlineGuard() { session_->deadline = SessionRegistry::Clock::time_point::max(); }
+  DeadlineGuard(const DeadlineGuard&) = delete;
+  DeadlineGuard& operator=(const DeadlineGuard&) = delete;
 
   auto token() { return net::redirect_error(use_task, ec_); }
   error_code error() const {

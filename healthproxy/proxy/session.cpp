@@ -90,7 +90,7 @@ class Session {
     // An idle keep-alive connection keeps a small buffer (the next request's header fits in it, and
     // reusing it costs no allocation), never a large one a big header or body left behind.
     if (buffer_.capacity() > client_read_capacity) buffer_.shrink_to_fit();
-    Deadline d(handle_, opt_.idle_timeout);
+    DeadlineGuard d(handle_, opt_.idle_timeout);
     auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), d.token());
     handle_->idle = false;
     handle_->fresh = false;
@@ -101,7 +101,7 @@ class Session {
 
   // The whole header block must arrive within header_timeout of its first byte (slowloris).
   Task<bool> read_request_header(RequestParser& parser) {
-    Deadline d(handle_, opt_.header_timeout);
+    DeadlineGuard d(handle_, opt_.header_timeout);
     co_await http::async_read_header(client_, buffer_, parser, d.token());
     auto ec = d.error();
     if (!ec) co_return true;
@@ -120,7 +120,7 @@ class Session {
   Task<Persistence> reply(Response res) {
     bool keep = res.keep_alive();
     ctx_.metrics.count_response(res.result_int());
-    Deadline d(handle_, opt_.idle_timeout);
+    DeadlineGuard d(handle_, opt_.idle_timeout);
     co_await http::async_write(client_, res, d.token());
     co_return keep && !d.error() ? Persistence::keep_alive : Persistence::close;
   }
@@ -157,9 +157,10 @@ class Session {
                                                    db.state == DbState::unknown ? "first probe pending" : to_string(db.last_reason),
                                                    opt_.cors_allow_origins, keep_unless_body == Persistence::keep_alive));
     }
-    if (has_body && expects_continue(req)) {
+    // RFC 9110 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
+    if (has_body && req.version() >= 11 && expects_continue(req)) {
       http::response<http::empty_body> cont{http::status::continue_, req.version()};
-      Deadline d(handle_, opt_.idle_timeout);
+      DeadlineGuard d(handle_, opt_.idle_timeout);
       co_await http::async_write(client_, cont, d.token());
       if (d.error()) co_return Persistence::close;
     }
@@ -239,7 +240,7 @@ class Session {
       rp->body_limit(unlimited_body);
       if (req.method() == http::verb::head) rp->skip(true);
       {
-        Deadline d(handle_, opt_.upstream_response_timeout);
+        DeadlineGuard d(handle_, opt_.upstream_response_timeout);
         co_await http::async_read_header(up.stream, up.buffer, *rp, d.token());
         if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};
       }
@@ -249,7 +250,7 @@ class Session {
       prepare_interim_response(res);
       ctx_.metrics.count_response(res.result_int());
       serialize_head(res, head_);
-      Deadline d(handle_, opt_.idle_timeout);
+      DeadlineGuard d(handle_, opt_.idle_timeout);
       co_await net::async_write(client_, net::buffer(head_), d.token());
       if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
       interim_sent = true;
@@ -293,7 +294,7 @@ class Session {
     Framer framer(chunked_out);
     const std::string* head = &head_;
     if (p.is_done() || from.buffer.size() == 0) {
-      Deadline d(handle_, to.timeout);
+      DeadlineGuard d(handle_, to.timeout);
       co_await net::async_write(to.stream, net::buffer(head_), d.token());
       if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
       head = nullptr;
@@ -309,13 +310,13 @@ class Session {
           data = static_cast<const char*>(from.buffer.data().data());
           n = static_cast<std::size_t>(std::min<std::uint64_t>(from.buffer.size(), remaining));
         } else {
-          Deadline d(handle_, from.timeout);
+          DeadlineGuard d(handle_, from.timeout);
           n = co_await from.stream.async_read_some(
               net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(RelayChunk::size(), remaining))), d.token());
           if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};
         }
         remaining -= n;
-        Deadline d(handle_, to.timeout);
+        DeadlineGuard d(handle_, to.timeout);
         co_await net::async_write(to.stream, framer.frame(head, data, n, remaining == 0), d.token());
         if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
         head = nullptr;
@@ -329,7 +330,7 @@ class Session {
       p.get().body().size = RelayChunk::size();
       bool eof_ends_body = false;
       {
-        Deadline d(handle_, from.timeout);
+        DeadlineGuard d(handle_, from.timeout);
         co_await http::async_read_some(from.stream, from.buffer, p, d.token());
         auto ec = d.error();
         if (ec == http::error::need_buffer) ec = {};
@@ -339,14 +340,14 @@ class Session {
       std::size_t n = RelayChunk::size() - p.get().body().size;
       bool last = eof_ends_body || p.is_done();
       if (n == 0 && !last) continue;  // the read consumed only a chunk header: wait for data
-      Deadline d(handle_, to.timeout);
+      DeadlineGuard d(handle_, to.timeout);
       co_await net::async_write(to.stream, framer.frame(head, chunk.data(), n, last), d.token());
       if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
       head = nullptr;
       if (eof_ends_body) co_return Relayed{};
     }
     if (head || !framer.finished()) {  // a body that ended with a read that carried no data
-      Deadline d(handle_, to.timeout);
+      DeadlineGuard d(handle_, to.timeout);
       co_await net::async_write(to.stream, framer.frame(head, nullptr, 0, true), d.token());
       if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
     }
@@ -380,7 +381,7 @@ class Session {
     serialize_head(res, head_);
     error_code ec;
     {
-      Deadline d(handle_, opt_.idle_timeout);
+      DeadlineGuard d(handle_, opt_.idle_timeout);
       co_await net::async_write(client_, net::buffer(head_), d.token());
       if (d.error()) co_return Persistence::close;
     }
