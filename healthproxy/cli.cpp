@@ -6,7 +6,6 @@
 #include <iostream>
 
 #include "common/ascii.hpp"
-#include "common/conninfo.hpp"
 #include "common/duration.hpp"
 
 namespace podguard::healthproxy {
@@ -32,23 +31,34 @@ std::string parse_host_port(const std::string& text, HostPort& out) {
   return {};
 }
 
-namespace {
-
-struct DurationFlag {
-  std::string text;
-  std::chrono::milliseconds* target;
-  bool positive;
-};
-
-CLI::Validator host_port_validator() {
-  return CLI::Validator([](std::string& s) { HostPort hp; return parse_host_port(s, hp); }, "HOST:PORT");
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
 }
 
-CLI::Validator duration_validator() {
-  return CLI::Validator([](std::string& s) { return duration_check(s); }, "DURATION");
+std::string env_name(std::string_view flag) {
+  std::string e = "HEALTHPROXY_";
+  for (char c : flag.substr(flag.starts_with("--") ? 2 : 0)) e += c == '-' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return e;
 }
 
-std::string validate(Options& o) {
+std::string check_database_url(const std::string& url, const std::string& env_name_for_messages, ConnInfo& out) {
+  auto parsed = parse_conninfo(url);
+  if (!parsed.info || has_error(parsed.findings)) {
+    std::string why = "the database URL is not valid:";
+    for (const auto& f : parsed.findings)
+      if (f.severity == Severity::error) why += "\n  " + f.message + " [" + f.rule + "]" + (f.hint.empty() ? "" : "; fix: " + f.hint);
+    return why + "\n  (initcheck --require " + env_name_for_messages + "=postgres-url reports every finding)";
+  }
+  if (!parsed.info->has_host()) return "the database URL has no host";
+  out = std::move(*parsed.info);
+  return {};
+}
+
+std::string validate(Options& o, const EnvLookup& env) {
   if (o.backoff_initial > o.backoff_max) return "--backoff-initial must not exceed --backoff-max";
   if (o.drain_min > o.drain_max) return "--drain-min must not exceed --drain-max";
   for (const auto& p : o.passthrough)
@@ -59,24 +69,67 @@ std::string validate(Options& o) {
     if (origin != "*" && !origin.starts_with("http://") && !origin.starts_with("https://"))
       return "--cors-allow-origin takes an origin such as https://todo.example.com, or *";
   if (o.db_url.empty()) {
-    const char* v = std::getenv(o.db_url_env.c_str());
-    if (!v || !*v) return "no database URL: give --db-url, or set " + o.db_url_env + " (or name another variable with --db-url-env)";
-    o.db_url = v;
+    auto v = env(o.db_url_env);
+    if (!v || v->empty()) return "no database URL: give --db-url, or set " + o.db_url_env + " (or name another variable with --db-url-env)";
+    o.db_url = *v;
   }
-  auto parsed = parse_conninfo(o.db_url);
-  if (!parsed.info || has_error(parsed.findings)) {
-    std::string why = "the database URL is not valid:";
-    for (const auto& f : parsed.findings)
-      if (f.severity == Severity::error) why += "\n  " + f.message + " [" + f.rule + "]" + (f.hint.empty() ? "" : "; fix: " + f.hint);
-    return why + "\n  (initcheck --require " + o.db_url_env + "=postgres-url reports every finding)";
+  return check_database_url(o.db_url, o.db_url_env, o.database);
+}
+
+namespace {
+
+// One binding per duration flag: its name, help, and the field it sets. The default is the field's
+// value in a default Options; the environment variable is env_name(name).
+struct DurationFlag {
+  const char* name;
+  milliseconds Options::*field;
+  const char* help;
+  bool positive;  // 0 is not allowed
+};
+constexpr DurationFlag duration_flags[] = {
+    {"--probe-interval", &Options::probe_interval, "between probes while the database is healthy", true},
+    {"--probe-timeout", &Options::probe_timeout, "bound for one probe: resolve, connect, authenticate, SELECT 1", true},
+    {"--backoff-initial", &Options::backoff_initial, "first retry delay while the database is failing", true},
+    {"--backoff-max", &Options::backoff_max, "cap of the exponential, fully jittered retry delay", true},
+    {"--idle-probe-interval", &Options::idle_probe_interval,
+     "probe interval once no request came for --idle-after (0: off); e.g. 10m lets Neon scale to zero", false},
+    {"--idle-after", &Options::idle_after, "no request for this long counts as idle", true},
+    {"--drain-min", &Options::drain_min, "after SIGTERM, keep serving this long before closing the listener", false},
+    {"--drain-max", &Options::drain_max, "after SIGTERM, in-flight requests get until this deadline", false},
+    {"--header-timeout", &Options::header_timeout, "a client must send a whole request header within this (slowloris)", true},
+    {"--idle-timeout", &Options::idle_timeout, "keep-alive connections idle longer than this are closed", true},
+    {"--upstream-connect-timeout", &Options::upstream_connect_timeout, "connecting to the app", true},
+    {"--upstream-response-timeout", &Options::upstream_response_timeout,
+     "waiting for the app's response header, and between pieces of its body", true},
+    {"--upstream-idle-timeout", &Options::upstream_idle_timeout,
+     "app connections idle longer than this are closed, never reused (keep it below the app's keep-alive timeout)", true},
+};
+
+CLI::Validator host_port_validator() {
+  return CLI::Validator([](std::string& s) { HostPort hp; return parse_host_port(s, hp); }, "HOST:PORT");
+}
+
+CLI::Validator duration_validator() {
+  return CLI::Validator([](std::string& s) { return duration_check(s); }, "DURATION");
+}
+
+// The HEALTHPROXY_<NAME> variables of the flags not given on the command line, read through `env`
+// and checked by the flag's own validators (what CLI11's envname does with the process environment).
+void apply_environment(CLI::App& app, const EnvLookup& env) {
+  for (auto* opt : app.get_options()) {
+    if (opt->count() > 0 || opt->get_lnames().empty()) continue;
+    auto name = opt->get_name(false, true);
+    if (name == "--help" || name == "--version") continue;
+    if (auto v = env(env_name(name)); v && !v->empty()) {
+      opt->add_result(*v);
+      opt->run_callback();
+    }
   }
-  if (!parsed.info->has_host()) return "the database URL has no host";
-  return {};
 }
 
 }  // namespace
 
-std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& command) {
+std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& command, const EnvLookup& env) {
   Options& o = command.options;
   CLI::App app{"healthproxy: a database-aware reverse-proxy sidecar.\n"
                "Fronts the unchanged app, answers 503 while PostgreSQL is unreachable, serves /livez /readyz /startupz "
@@ -85,62 +138,35 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
   app.set_version_flag("--version", "podguard healthproxy " PODGUARD_VERSION);
   std::string listen = o.listen.to_string(), upstream = o.upstream.to_string(), admin = o.admin.to_string();
   std::string log_format = "text", log_level = "info";
-  std::vector<DurationFlag> durations{
-      {"5s", &o.probe_interval, true},       {"3s", &o.probe_timeout, true},   {"500ms", &o.backoff_initial, true},
-      {"30s", &o.backoff_max, true},         {"0", &o.idle_probe_interval, false}, {"1m", &o.idle_after, true},
-      {"5s", &o.drain_min, false},           {"25s", &o.drain_max, false},     {"10s", &o.header_timeout, true},
-      {"60s", &o.idle_timeout, true},        {"2s", &o.upstream_connect_timeout, true},
-      {"60s", &o.upstream_response_timeout, true}};
-  const char* names[] = {"probe-interval", "probe-timeout", "backoff-initial", "backoff-max", "idle-probe-interval",
-                         "idle-after", "drain-min", "drain-max", "header-timeout", "idle-timeout",
-                         "upstream-connect-timeout", "upstream-response-timeout"};
-  const char* help[] = {"between probes while the database is healthy",
-                        "bound for one probe: resolve, connect, authenticate, SELECT 1",
-                        "first retry delay while the database is failing",
-                        "cap of the exponential, fully jittered retry delay",
-                        "probe interval once no request came for --idle-after (0: off); e.g. 10m lets Neon scale to zero",
-                        "no request for this long counts as idle",
-                        "after SIGTERM, keep serving this long before closing the listener",
-                        "after SIGTERM, in-flight requests get until this deadline",
-                        "a client must send a whole request header within this (slowloris)",
-                        "keep-alive connections idle longer than this are closed",
-                        "connecting to the app",
-                        "waiting for the app's response header, and between pieces of its body"};
+  std::vector<std::string> durations;
+  durations.reserve(std::size(duration_flags));
+  for (const auto& f : duration_flags) durations.push_back(format_duration(o.*f.field));
 
-  auto env = [](const std::string& flag) {
-    std::string e = "HEALTHPROXY_";
-    for (char c : flag) e += c == '-' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    return e;
-  };
-  app.add_option("--listen", listen, "traffic in")->envname(env("listen"))->check(host_port_validator())->capture_default_str();
-  app.add_option("--upstream", upstream, "the unchanged app")->envname(env("upstream"))->check(host_port_validator())->capture_default_str();
-  app.add_option("--admin", admin, "probe endpoints and metrics")->envname(env("admin"))->check(host_port_validator())->capture_default_str();
-  auto* db_url = app.add_option("--db-url", o.db_url, "the PostgreSQL URL (prefer --db-url-env: flags show in `ps`)")->envname(env("db-url"));
-  app.add_option("--db-url-env", o.db_url_env, "read the URL from this environment variable")->envname(env("db-url-env"))->capture_default_str()->excludes(db_url);
+  app.add_option("--listen", listen, "traffic in")->check(host_port_validator())->capture_default_str();
+  app.add_option("--upstream", upstream, "the unchanged app")->check(host_port_validator())->capture_default_str();
+  app.add_option("--admin", admin, "probe endpoints and metrics")->check(host_port_validator())->capture_default_str();
+  auto* db_url = app.add_option("--db-url", o.db_url, "the PostgreSQL URL (prefer --db-url-env: flags show in `ps`)");
+  app.add_option("--db-url-env", o.db_url_env, "read the URL from this environment variable")->capture_default_str()->excludes(db_url);
   for (std::size_t i = 0; i < durations.size(); ++i)
-    app.add_option(std::string("--") + names[i], durations[i].text, help[i])->envname(env(names[i]))->check(duration_validator())->capture_default_str();
+    app.add_option(duration_flags[i].name, durations[i], duration_flags[i].help)->check(duration_validator())->capture_default_str();
   app.add_option("--failure-threshold", o.failure_threshold, "consecutive failed probes before the database counts as down")
-      ->envname(env("failure-threshold"))->check(CLI::Range(1, 100))->capture_default_str();
+      ->check(CLI::Range(1, 100))->capture_default_str();
   app.add_option("--success-threshold", o.success_threshold, "consecutive good probes before it counts as up again")
-      ->envname(env("success-threshold"))->check(CLI::Range(1, 100))->capture_default_str();
-  app.add_option("--upstream-health-path", o.upstream_health_path, "HTTP GET this path of the app for readiness (default: a TCP connect)")
-      ->envname(env("upstream-health-path"));
-  app.add_option("--passthrough", o.passthrough, "path prefix forwarded even while the database is down; repeatable")
-      ->envname(env("passthrough"))->delimiter(',');
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  app.add_option("--upstream-health-path", o.upstream_health_path, "HTTP GET this path of the app for readiness (default: a TCP connect)");
+  app.add_option("--passthrough", o.passthrough, "path prefix forwarded even while the database is down; repeatable")->delimiter(',');
   app.add_option("--cors-allow-origin", o.cors_allow_origins, "Origin that gets CORS headers on healthproxy's own 503s; repeatable")
-      ->envname(env("cors-allow-origin"))->delimiter(',');
-  app.add_option("--threads", o.threads, "proxy threads")->envname(env("threads"))->check(CLI::Range(1, 64))->capture_default_str();
+      ->delimiter(',');
+  app.add_option("--threads", o.threads, "proxy threads")->check(CLI::Range(1, 64))->capture_default_str();
   app.add_option("--max-header-size", o.max_header_bytes, "request header limit in bytes (431 beyond)")
-      ->envname(env("max-header-size"))->check(CLI::Range(1024, 1024 * 1024))->capture_default_str();
-  app.add_option("--max-body-size", o.max_body_bytes, "request body limit in bytes (413 beyond; 0: unlimited)")
-      ->envname(env("max-body-size"))->capture_default_str();
-  app.add_option("--log-format", log_format, "text or json")->envname(env("log-format"))->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-
-  app.add_option("--log-level", log_level, "info or debug")->envname(env("log-level"))->check(CLI::IsMember({"info", "debug"}))->capture_default_str();
+      ->check(CLI::Range(1024, 1024 * 1024))->capture_default_str();
+  app.add_option("--max-body-size", o.max_body_bytes, "request body limit in bytes (413 beyond; 0: unlimited)")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  app.add_option("--log-level", log_level, "info or debug")->check(CLI::IsMember({"info", "debug"}))->capture_default_str();
 
   auto* probe = app.add_subcommand("probe", "GET URL and exit 0 on a 2xx answer: for exec probes and helm test in shell-less images");
   ProbeCommand pc;
-  std::string probe_timeout = "2s";
+  std::string probe_timeout = format_duration(pc.timeout);
   probe->add_option("url", pc.url, "http://HOST:PORT/PATH")->required();
   probe->add_option("--timeout", probe_timeout, "connect + response deadline")->check(duration_validator())->capture_default_str();
 
@@ -149,6 +175,7 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
       opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   try {
     app.parse(argc, argv);
+    if (!probe->parsed()) apply_environment(app, env);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e, std::cout, std::cerr);
     return code == 0 ? ExitCode::ok : ExitCode::usage;
@@ -162,15 +189,16 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
   parse_host_port(upstream, o.upstream);
   parse_host_port(admin, o.admin);
   for (std::size_t i = 0; i < durations.size(); ++i) {
-    *durations[i].target = *parse_duration(durations[i].text);
-    if (durations[i].positive && durations[i].target->count() == 0) {
-      std::cerr << "healthproxy: --" << names[i] << " must be more than 0\n";
+    auto& target = o.*duration_flags[i].field;
+    target = *parse_duration(durations[i]);
+    if (duration_flags[i].positive && target.count() == 0) {
+      std::cerr << "healthproxy: " << duration_flags[i].name << " must be more than 0\n";
       return ExitCode::usage;
     }
   }
   log::parse_format(log_format, o.log_format);
   o.log_level = log_level == "debug" ? log::Level::debug : log::Level::info;
-  if (auto problem = validate(o); !problem.empty()) {
+  if (auto problem = validate(o, env); !problem.empty()) {
     std::cerr << "healthproxy: " << problem << "\n";
     return ExitCode::usage;
   }

@@ -2,15 +2,19 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
+#include <map>
 #include <vector>
 
 using namespace podguard::healthproxy;
 
 namespace {
-std::optional<ExitCode> parse(std::vector<const char*> args, Command& c) {
+std::optional<ExitCode> parse(std::vector<const char*> args, Command& c, std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), "healthproxy");
-  return parse_cli(static_cast<int>(args.size()), args.data(), c);
+  return parse_cli(static_cast<int>(args.size()), args.data(), c, [env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  });
 }
 constexpr const char* url = "postgresql://app:pw@db:5432/todo";
 }  // namespace
@@ -45,23 +49,49 @@ TEST_CASE("cli: flags and repeatable options") {
 }
 
 TEST_CASE("cli: HEALTHPROXY_ environment variables") {
-  ::setenv("HEALTHPROXY_PROBE_INTERVAL", "250ms", 1);
-  ::setenv("HEALTHPROXY_PASSTHROUGH", "/health,/metrics", 1);
   Command c;
-  CHECK_FALSE(parse({"--db-url", url}, c).has_value());
+  CHECK_FALSE(parse({"--db-url", url}, c,
+                    {{"HEALTHPROXY_PROBE_INTERVAL", "250ms"}, {"HEALTHPROXY_PASSTHROUGH", "/health,/metrics"},
+                     {"HEALTHPROXY_UPSTREAM_IDLE_TIMEOUT", "1500ms"}, {"HEALTHPROXY_THREADS", "3"}})
+                  .has_value());
   CHECK(c.options.probe_interval == std::chrono::milliseconds(250));
-  CHECK(c.options.passthrough.size() == 2);
-  ::unsetenv("HEALTHPROXY_PROBE_INTERVAL");
-  ::unsetenv("HEALTHPROXY_PASSTHROUGH");
+  CHECK(c.options.passthrough == std::vector<std::string>{"/health", "/metrics"});
+  CHECK(c.options.upstream_idle_timeout == std::chrono::milliseconds(1500));
+  CHECK(c.options.threads == 3);
 }
 
-TEST_CASE("cli: the URL comes from DATABASE_URL by default, or the variable --db-url-env names") {
-  ::setenv("MY_DB", url, 1);
+TEST_CASE("cli: a flag wins over its variable, and a variable's value is checked like the flag's") {
   Command c;
-  CHECK_FALSE(parse({"--db-url-env", "MY_DB"}, c).has_value());
+  CHECK_FALSE(parse({"--db-url", url, "--probe-interval", "2s"}, c, {{"HEALTHPROXY_PROBE_INTERVAL", "250ms"}}).has_value());
+  CHECK(c.options.probe_interval == std::chrono::seconds(2));
+  Command bad;
+  CHECK(parse({"--db-url", url}, bad, {{"HEALTHPROXY_PROBE_INTERVAL", "5"}}) == ExitCode::usage);
+  Command bad_threads;
+  CHECK(parse({"--db-url", url}, bad_threads, {{"HEALTHPROXY_THREADS", "0"}}) == ExitCode::usage);
+}
+
+TEST_CASE("cli: each default is the Options field's") {
+  Command c;
+  CHECK_FALSE(parse({"--db-url", url}, c).has_value());
+  Options defaults;
+  CHECK(c.options.idle_timeout == defaults.idle_timeout);
+  CHECK(c.options.header_timeout == defaults.header_timeout);
+  CHECK(c.options.upstream_idle_timeout == defaults.upstream_idle_timeout);
+  CHECK(c.options.upstream_response_timeout == defaults.upstream_response_timeout);
+  CHECK(c.options.idle_probe_interval == defaults.idle_probe_interval);
+  CHECK(c.options.max_header_bytes == defaults.max_header_bytes);
+  CHECK(c.options.max_body_bytes == defaults.max_body_bytes);
+}
+
+TEST_CASE("cli: the URL comes from DATABASE_URL by default, or the variable --db-url-env names, parsed once") {
+  Command c;
+  CHECK_FALSE(parse({"--db-url-env", "MY_DB"}, c, {{"MY_DB", url}}).has_value());
   CHECK(c.options.db_url == url);
-  ::unsetenv("MY_DB");
-  ::unsetenv("DATABASE_URL");
+  REQUIRE(c.options.database.password);
+  CHECK(*c.options.database.password == "pw");
+  Command from_default;
+  CHECK_FALSE(parse({}, from_default, {{"DATABASE_URL", url}}).has_value());
+  CHECK(from_default.options.db_url == url);
   Command none;
   CHECK(parse({}, none) == ExitCode::usage);
 }
@@ -79,6 +109,7 @@ TEST_CASE("cli: every invalid value is a usage error") {
                                        {"--db-url", url, "--cors-allow-origin", "todo.example.com"},
                                        {"--db-url", url, "--log-format", "xml"},
                                        {"--db-url", "postgresql://u:p@h:99999/db"},
+                                       {"--db-url", url, "--upstream-idle-timeout", "0"},
                                        {"--db-url", url, "--bogus"}}) {
     Command c;
     CHECK(parse(bad, c) == ExitCode::usage);

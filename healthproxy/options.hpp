@@ -1,10 +1,12 @@
 #pragma once
-// Everything healthproxy is told, bound by cli.cpp (each flag also reads HEALTHPROXY_<NAME>).
+// Everything healthproxy is told, bound by cli.cpp (each flag also reads HEALTHPROXY_<NAME>). The
+// defaults below are the flags' defaults: cli.cpp shows them in --help from these fields.
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "common/conninfo.hpp"
 #include "common/log.hpp"
 
 namespace podguard::healthproxy {
@@ -24,6 +26,7 @@ struct Options {
 
   std::string db_url;                      // the connection string (from --db-url or the env var below)
   std::string db_url_env = "DATABASE_URL";  // --db-url-env: where to read it when --db-url is not given
+  ConnInfo database;                        // db_url parsed, once, by the CLI (validate())
 
   milliseconds probe_interval{5000};   // between probes while healthy
   milliseconds probe_timeout{3000};    // one probe: resolve + connect + auth + SELECT 1
@@ -43,13 +46,14 @@ struct Options {
   int threads = 1;                // proxy threads (one io_context each)
 
   // Limits and timeouts of the proxy.
-  std::size_t max_header_bytes = 16 * 1024;          // request or response header block; 431 / 502 beyond
+  std::size_t max_header_bytes = 64 * 1024;          // request header block, 431 beyond (README: Header size); responses' at least as much
   std::uint64_t max_body_bytes = 16ULL * 1024 * 1024;  // request body; 413 beyond (0: unlimited)
   milliseconds header_timeout{10000};           // a client must send a whole header block within this (slowloris)
   milliseconds idle_timeout{60000};             // keep-alive connections idle longer than this are closed
   milliseconds upstream_connect_timeout{2000};  // connecting to the app
   milliseconds upstream_response_timeout{60000};  // from request sent to response header (and between body reads)
   std::size_t upstream_pool_max_idle = 64;      // idle keep-alive connections kept to the app, per thread
+  milliseconds upstream_idle_timeout{4000};     // an app connection idle longer than this is closed, never reused
 
   log::Format log_format = log::Format::text;
   log::Level log_level = log::Level::info;  // debug adds one line per upstream failure

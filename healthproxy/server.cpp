@@ -93,12 +93,11 @@ net::awaitable<void> drain(const Options& options, HealthState& state, Metrics& 
 }  // namespace
 
 ExitCode run_server(const Options& options) {
-  auto parsed = parse_conninfo(options.db_url);  // validated by the CLI already
-  if (!parsed.info) return ExitCode::usage;
-  auto params = to_libpq(*parsed.info, "podguard-healthproxy");
+  const ConnInfo& database = options.database;  // parsed and validated by the CLI
+  auto params = to_libpq(database, "podguard-healthproxy");
   std::vector<std::string> secrets{options.db_url};
-  if (parsed.info->password) secrets.push_back(*parsed.info->password);
-  if (parsed.info->user) secrets.push_back(*parsed.info->user);
+  if (database.password) secrets.push_back(*database.password);
+  if (database.user) secrets.push_back(*database.user);
   if (!params.dropped.empty()) log::info("driver-only parameters are not used by the probe", {{"parameters", ascii::join(params.dropped, ",")}});
 
   HealthState state;
@@ -123,10 +122,10 @@ ExitCode run_server(const Options& options) {
   for (auto& w : workers) {
     w->ctx = std::make_unique<ProxyContext>(ProxyContext{options, state, metrics,
                                                          UpstreamPool((*w->ioc).get_executor(), upstream, options.upstream_connect_timeout,
-                                                                      options.upstream_pool_max_idle),
+                                                                      options.upstream_pool_max_idle, options.upstream_idle_timeout),
                                                          SessionRegistry{}, [&probe] { probe.wake(); }});
     w->listener->start(*w->ctx);
-    start_deadline_sweep((*w->ioc).get_executor(), *w->ctx);
+    start_deadline_sweep((*w->ioc).get_executor(), w->ctx->sessions);
   }
   admin->start();
   probe.start();

@@ -21,10 +21,10 @@
 
 namespace podguard::healthproxy {
 
-namespace asio = boost::asio;
+namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
+using tcp = net::ip::tcp;
 
 // ---------------------------------------------------------------------------------------------------
 // Routing
@@ -67,17 +67,17 @@ constexpr std::uint32_t header_limit = 8 * 1024;
 constexpr std::uint64_t body_limit = 1024;
 constexpr auto read_timeout = std::chrono::seconds(10);
 
-using Strand = asio::strand<asio::io_context::executor_type>;
+using Strand = net::strand<net::io_context::executor_type>;
 
 // Shared by the accept loop and every connection coroutine, so none of them outlives what it uses
 // even when the AdminServer is destroyed first. Everything here is touched only on `strand`.
 struct Core {
-  Core(asio::io_context& ioc_, const tcp::endpoint& endpoint, const HealthState& state_, const Metrics& metrics_)
-      : ioc(ioc_), strand(asio::make_strand(ioc_)), acceptor(strand), state(state_), metrics(metrics_) {
+  Core(net::io_context& ioc_, const tcp::endpoint& endpoint, const HealthState& state_, const Metrics& metrics_)
+      : ioc(ioc_), strand(net::make_strand(ioc_)), acceptor(strand), state(state_), metrics(metrics_) {
     acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.set_option(net::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
-    acceptor.listen(asio::socket_base::max_listen_connections);
+    acceptor.listen(net::socket_base::max_listen_connections);
     bound = acceptor.local_endpoint();
   }
 
@@ -90,7 +90,7 @@ struct Core {
     connections.clear();
   }
 
-  asio::io_context& ioc;
+  net::io_context& ioc;
   Strand strand;
   tcp::acceptor acceptor;
   tcp::endpoint bound;
@@ -109,18 +109,18 @@ http::status parse_error_status(const boost::system::error_code& ec) {
 
 bool is_parse_error(const boost::system::error_code& ec) { return ec.category() == http::make_error_code(http::error::bad_method).category(); }
 
-asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, http::status status) {
+net::awaitable<void> write_error_and_close(beast::tcp_stream& stream, http::status status) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::content_type, text_plain);
   res.set(http::field::connection, "close");
   res.body() = std::string(http::obsolete_reason(status)) + "\n";
   res.prepare_payload();
   boost::system::error_code ec;
-  co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_ptr<beast::tcp_stream> stream,
+net::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_ptr<beast::tcp_stream> stream,
                                        std::uint64_t id) {
   boost::system::error_code ec;
   beast::flat_buffer buffer;
@@ -129,7 +129,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_p
     parser.header_limit(header_limit);
     parser.body_limit(body_limit);
     stream->expires_after(read_timeout);
-    co_await http::async_read(*stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(*stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (is_parse_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message && !core->stopped) {
         stream->expires_after(read_timeout);
@@ -155,9 +155,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_p
     if (head) {
       // The same header, Content-Length included, and no body.
       http::response<http::empty_body> head_res{std::move(res.base())};
-      co_await http::async_write(*stream, head_res, asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_write(*stream, head_res, net::redirect_error(net::use_awaitable, ec));
     } else {
-      co_await http::async_write(*stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_write(*stream, res, net::redirect_error(net::use_awaitable, ec));
     }
     if (ec) break;
     if (!keep_alive) {
@@ -169,22 +169,22 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_p
   core->connections.erase(id);
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<Core> core) {
+net::awaitable<void> accept_loop(std::shared_ptr<Core> core) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await core->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket = co_await core->acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (core->stopped || !core->acceptor.is_open()) co_return;
     if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
+      if (ec == net::error::operation_aborted) co_return;
       // Out of file descriptors or similar: pause instead of spinning.
-      asio::steady_timer pause(core->strand, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      net::steady_timer pause(core->strand, std::chrono::milliseconds(100));
+      co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
     auto id = core->next_id++;
     core->connections.emplace(id, stream);
-    asio::co_spawn(core->strand, serve_connection(core, std::move(stream), id), asio::detached);
+    net::co_spawn(core->strand, serve_connection(core, std::move(stream), id), net::detached);
   }
 }
 
@@ -194,7 +194,7 @@ struct AdminServer::Impl {
   std::shared_ptr<Core> core;
 };
 
-AdminServer::AdminServer(asio::io_context& ioc, const tcp::endpoint& endpoint, const HealthState& state,
+AdminServer::AdminServer(net::io_context& ioc, const tcp::endpoint& endpoint, const HealthState& state,
                          const Metrics& metrics)
     : impl_(std::make_unique<Impl>(Impl{std::make_shared<Core>(ioc, endpoint, state, metrics)})) {}
 
@@ -204,10 +204,10 @@ AdminServer::~AdminServer() {
 
 void AdminServer::start() {
   auto core = impl_->core;
-  asio::dispatch(core->strand, [core] {
+  net::dispatch(core->strand, [core] {
     if (core->started || core->stopped) return;
     core->started = true;
-    asio::co_spawn(core->strand, accept_loop(core), asio::detached);
+    net::co_spawn(core->strand, accept_loop(core), net::detached);
   });
 }
 
@@ -216,7 +216,7 @@ void AdminServer::stop() {
   // On the strand when the io_context runs; directly when nothing runs it any more (after ioc.stop()
   // or before it ever ran), where no handler can be touching the sockets.
   if (core->strand.running_in_this_thread() || core->ioc.stopped()) core->close_all();
-  else asio::post(core->strand, [core] { core->close_all(); });
+  else net::post(core->strand, [core] { core->close_all(); });
 }
 
 tcp::endpoint AdminServer::local_endpoint() const { return impl_->core->bound; }

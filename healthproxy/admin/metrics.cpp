@@ -14,7 +14,7 @@ constexpr auto relaxed = std::memory_order_relaxed;
 constexpr std::array<const char*, static_cast<std::size_t>(UpstreamError::count_)> upstream_error_names{
     "connect_refused", "connect_timeout", "response_timeout", "reset", "protocol"};
 constexpr std::array<const char*, static_cast<std::size_t>(Rejection::count_)> rejection_names{
-    "db_down", "draining", "header_too_large", "body_too_large", "bad_request", "header_timeout"};
+    "db_down", "header_too_large", "body_too_large", "bad_request", "header_timeout"};
 constexpr std::array<FailureReason, 9> failure_reasons{
     FailureReason::auth_failed, FailureReason::database_missing, FailureReason::refused,
     FailureReason::unreachable, FailureReason::timeout,          FailureReason::dns,

@@ -14,7 +14,7 @@ namespace podguard::healthproxy {
 class HealthState;
 
 enum class UpstreamError { connect_refused, connect_timeout, response_timeout, reset, protocol, count_ };
-enum class Rejection { db_down, draining, header_too_large, body_too_large, bad_request, header_timeout, count_ };
+enum class Rejection { db_down, header_too_large, body_too_large, bad_request, header_timeout, count_ };
 
 class Metrics {
  public:

@@ -148,7 +148,7 @@ TEST_CASE("metrics: upstream errors and rejections list every kind, zero include
     CHECK(value_of(samples, "healthproxy_upstream_errors_total", "kind", k) == "0");
   CHECK(value_of(samples, "healthproxy_rejected_requests_total", "reason", "db_down") == "1");
   CHECK(value_of(samples, "healthproxy_rejected_requests_total", "reason", "header_timeout") == "1");
-  for (const char* r : {"draining", "header_too_large", "body_too_large", "bad_request"})
+  for (const char* r : {"header_too_large", "body_too_large", "bad_request"})
     CHECK(value_of(samples, "healthproxy_rejected_requests_total", "reason", r) == "0");
 }
 
@@ -234,7 +234,7 @@ TEST_CASE("metrics: no label values beyond the fixed sets") {
   const std::map<std::string, std::set<std::string>> allowed{
       {"kind", {"connect_refused", "connect_timeout", "response_timeout", "reset", "protocol"}},
       {"reason",
-       {"db_down", "draining", "header_too_large", "body_too_large", "bad_request", "header_timeout", "auth_failed",
+       {"db_down", "header_too_large", "body_too_large", "bad_request", "header_timeout", "auth_failed",
         "database_missing", "refused", "unreachable", "timeout", "dns", "tls", "config", "server_error"}},
       {"to", {"up", "down"}},
       {"le", {"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"}},

@@ -20,27 +20,13 @@ ProbeLoop::ProbeLoop(const Options& options, LibpqParams params, std::vector<std
 ProbeLoop::~ProbeLoop() { stop(); }
 
 void ProbeLoop::start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable() || stop_) return;
-  thread_ = std::thread([this] { run(); });
+  started_at_ = std::chrono::steady_clock::now();
+  thread_.start([this] { return probe_once(); });
 }
 
-void ProbeLoop::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-}
+void ProbeLoop::stop() { thread_.stop(); }
 
-void ProbeLoop::wake() {
-  {
-    std::lock_guard lock(mu_);
-    wake_ = true;
-  }
-  cv_.notify_all();
-}
+void ProbeLoop::wake() { thread_.wake(); }
 
 std::chrono::milliseconds ProbeLoop::next_delay(const Options& options, const Backoff& backoff, const DbSnapshot& db,
                                                 bool idle, std::mt19937_64& rng) {
@@ -49,48 +35,38 @@ std::chrono::milliseconds ProbeLoop::next_delay(const Options& options, const Ba
   return options.probe_interval;
 }
 
-void ProbeLoop::run() {
+std::chrono::milliseconds ProbeLoop::probe_once() {
   using std::chrono::steady_clock;
-  std::mt19937_64 rng{std::random_device{}()};
-  const auto started_at = steady_clock::now();
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-      wake_ = false;  // this probe answers every wake() made so far
+  const auto started_at = started_at_;
+  const auto before = state_.db();
+  const auto outcome = probe_database(request_);
+  metrics_.observe_probe(outcome.elapsed, outcome.reason);
+  const auto now = std::chrono::system_clock::now();
+  if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now)) {
+    metrics_.count_db_transition(t->to == DbState::up);
+    if (t->to == DbState::down) {
+      log::warn("database down", {{"reason", to_string(outcome.reason)},
+                                  {"detail", outcome.detail},
+                                  {"failures", std::to_string(before.consecutive_failures + 1)}});
+    } else if (t->from == DbState::down) {
+      auto downtime = std::chrono::duration_cast<std::chrono::milliseconds>(now - before.since);
+      log::info("database up", {{"after", to_string(before.last_reason)},
+                                {"downtime", format_duration(downtime)},
+                                {"tls", outcome.tls ? "true" : "false"}});
+    } else {
+      log::info("database up", {{"server_version", std::to_string(outcome.server_version)},
+                                {"tls", outcome.tls ? "true" : "false"}});
     }
-    const auto before = state_.db();
-    const auto outcome = probe_database(request_);
-    metrics_.observe_probe(outcome.elapsed, outcome.reason);
-    const auto now = std::chrono::system_clock::now();
-    if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now)) {
-      metrics_.count_db_transition(t->to == DbState::up);
-      if (t->to == DbState::down) {
-        log::warn("database down", {{"reason", to_string(outcome.reason)},
-                                    {"detail", outcome.detail},
-                                    {"failures", std::to_string(before.consecutive_failures + 1)}});
-      } else if (t->from == DbState::down) {
-        auto downtime = std::chrono::duration_cast<std::chrono::milliseconds>(now - before.since);
-        log::info("database up", {{"after", to_string(before.last_reason)},
-                                  {"downtime", format_duration(downtime)},
-                                  {"tls", outcome.tls ? "true" : "false"}});
-      } else {
-        log::info("database up", {{"server_version", std::to_string(outcome.server_version)},
-                                  {"tls", outcome.tls ? "true" : "false"}});
-      }
-    }
-
-    // "No request ever" counts as idle only once idle_after has passed since the loop started.
-    const auto steady_now = steady_clock::now();
-    auto last = state_.last_request();
-    if (last == steady_clock::time_point{} || last < started_at) last = started_at;
-    const bool idle = steady_now - last > options_.idle_after;
-    const auto delay = next_delay(options_, backoff_, state_.db(), idle, rng);
-    state_.set_next_probe(std::chrono::system_clock::now() + delay);
-
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, delay, [this] { return stop_ || wake_; });
   }
+
+  // "No request ever" counts as idle only once idle_after has passed since the loop started.
+  const auto steady_now = steady_clock::now();
+  auto last = state_.last_request();
+  if (last == steady_clock::time_point{} || last < started_at) last = started_at;
+  const bool idle = steady_now - last > options_.idle_after;
+  const auto delay = next_delay(options_, backoff_, state_.db(), idle, rng_);
+  state_.set_next_probe(std::chrono::system_clock::now() + delay);
+  return delay;
 }
 
 }  // namespace podguard::healthproxy

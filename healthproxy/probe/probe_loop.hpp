@@ -3,15 +3,13 @@
 // database never blocks the serving threads. While healthy it probes every probe_interval (or
 // idle_probe_interval once no request came for idle_after); while failing it backs off
 // exponentially with full jitter. Each state change is logged once, with a redacted reason class.
-#include <condition_variable>
-#include <mutex>
 #include <random>
-#include <thread>
 
 #include "common/conninfo_libpq.hpp"
 #include "healthproxy/admin/metrics.hpp"
 #include "healthproxy/options.hpp"
 #include "healthproxy/probe/backoff.hpp"
+#include "healthproxy/probe/loop_thread.hpp"
 #include "healthproxy/state/health_state.hpp"
 
 namespace podguard::healthproxy {
@@ -30,21 +28,20 @@ class ProbeLoop {
                                               bool idle, std::mt19937_64& rng);
 
  private:
-  void run();
+  std::chrono::milliseconds probe_once();  // one probe, recorded; returns the delay before the next
 
   const Options& options_;
   ProbeRequest request_;
   HealthState& state_;
   Metrics& metrics_;
   Backoff backoff_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false, wake_ = false;
-  std::thread thread_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::chrono::steady_clock::time_point started_at_{};
+  LoopThread thread_;  // last: stopped first, before the members its loop uses
 };
 
-// Checks the app: an HTTP GET of upstream_health_path expecting 2xx/3xx, or else a TCP connect, every
-// probe_interval, bounded by probe_timeout. Its own thread, like ProbeLoop.
+// Checks the app: an HTTP GET of upstream_health_path expecting 2xx/3xx, or else a TCP connect
+// (http_get either way), every probe_interval, bounded by probe_timeout. Its own thread, like ProbeLoop.
 class UpstreamCheck {
  public:
   UpstreamCheck(const Options& options, HealthState& state);
@@ -56,13 +53,10 @@ class UpstreamCheck {
   static std::string check_once(const HostPort& upstream, const std::string& health_path, std::chrono::milliseconds timeout);
 
  private:
-  void run();
+  std::chrono::milliseconds check_and_record();  // one check, recorded; returns the delay before the next
   const Options& options_;
   HealthState& state_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  LoopThread thread_;  // last: stopped first, before the members its loop uses
 };
 
 }  // namespace podguard::healthproxy

@@ -34,6 +34,35 @@ std::string framing_problem(const http::request_header<>& h) {
   return {};
 }
 
+bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& content_length) {
+  return chunked || (content_length && *content_length > 0);
+}
+
+bool is_idempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_: return true;
+    default: return false;
+  }
+}
+
+bool is_replayable(const http::request_header<>& h, bool has_body) { return !has_body && is_idempotent(h.method()); }
+
+BodyFraming client_response_framing(unsigned client_version, bool no_body, const boost::optional<std::uint64_t>& content_length) {
+  if (no_body) return BodyFraming::none;
+  if (content_length) return BodyFraming::content_length;
+  return client_version >= 11 ? BodyFraming::chunked : BodyFraming::until_close;
+}
+
+bool expects_continue(const http::request_header<>& h) {
+  auto it = h.find(http::field::expect);
+  return it != h.end() && ascii::iequals(ascii::trim(std::string_view(it->value())), "100-continue");
+}
+
 bool is_upgrade_request(const http::request_header<>& h) {
   return h.count(http::field::upgrade) > 0 && connection_has(h, "upgrade");
 }
@@ -90,20 +119,30 @@ void prepare_upstream_request(http::request_header<>& h, const ClientInfo& clien
   if (h.count("X-Forwarded-Host") == 0 && h.count(http::field::host) > 0) h.set("X-Forwarded-Host", h[http::field::host]);
 }
 
-void prepare_client_response(http::response_header<>& h, bool upgrade, const boost::optional<std::uint64_t>& content_length,
-                             bool chunked, bool keep_alive) {
-  strip_hop_by_hop(h, upgrade);
-  if (upgrade) {
-    h.set(http::field::connection, "upgrade");
-    return;
+void prepare_client_response(http::response_header<>& h, unsigned client_version, BodyFraming framing,
+                             const boost::optional<std::uint64_t>& content_length, Persistence persistence) {
+  strip_hop_by_hop(h, false);
+  switch (framing) {
+    case BodyFraming::chunked: h.set(http::field::transfer_encoding, "chunked"); break;
+    case BodyFraming::content_length:
+    case BodyFraming::none:
+      if (content_length) h.set(http::field::content_length, std::to_string(*content_length));
+      break;
+    case BodyFraming::until_close: break;
   }
-  if (chunked) h.set(http::field::transfer_encoding, "chunked");
-  else if (content_length) h.set(http::field::content_length, std::to_string(*content_length));
-  if (h.version() >= 11) {
-    if (!keep_alive) h.set(http::field::connection, "close");
-  } else if (keep_alive) {
-    h.set(http::field::connection, "keep-alive");
+  bool keep = persistence == Persistence::keep_alive;
+  if (client_version >= 11) {
+    if (!keep) h.set(http::field::connection, "close");
+  } else {
+    h.set(http::field::connection, keep ? "keep-alive" : "close");
   }
+}
+
+void prepare_interim_response(http::response_header<>& h) { strip_hop_by_hop(h, false); }
+
+void prepare_tunnel_response(http::response_header<>& h) {
+  strip_hop_by_hop(h, true);
+  h.set(http::field::connection, "upgrade");
 }
 
 }  // namespace podguard::healthproxy

@@ -1,6 +1,8 @@
 #pragma once
-// Header handling for the proxy, without sockets: framing checks (request smuggling), hop-by-hop
-// removal per RFC 9110 section 7.6.1, and X-Forwarded-*.
+// Header handling for the proxy, without sockets: framing checks (request smuggling), the decisions
+// message framing drives (RFC 9112 6.3), hop-by-hop removal per RFC 9110 section 7.6.1, and
+// X-Forwarded-*. Every token RFC 9110 defines as case-insensitive (Connection options, codings,
+// Upgrade, Expect) is compared case-insensitively here or by Beast.
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,39 @@ namespace podguard::healthproxy {
 // Content-Length values and a repeated Transfer-Encoding; this adds what it lets through: a
 // Transfer-Encoding whose final coding is not chunked, and codings other than chunked.
 std::string framing_problem(const http::request_header<>& h);
+
+// How a message body is delimited on the wire (RFC 9112 6.3).
+enum class BodyFraming {
+  none,            // no body: HEAD, 1xx, 204, 304, Content-Length: 0
+  content_length,  // exactly Content-Length bytes
+  chunked,         // Transfer-Encoding: chunked
+  until_close,     // the body ends when the connection closes
+};
+// Whether a connection carries on after the current message (RFC 9112 9.3).
+enum class Persistence { close, keep_alive };
+
+// RFC 9112 6.3: the framing alone decides whether a request has a body: chunked, or a Content-Length
+// above 0. `Content-Length: 0` (a browser's body-less fetch POST, requests.post(url)) is no body.
+bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& content_length);
+
+// RFC 9110 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT and DELETE.
+bool is_idempotent(http::verb method);
+
+// Whether healthproxy may send the request again on a fresh app connection after a reused one failed
+// before any byte of the response (RFC 9112 9.3.1: only idempotent requests are retried
+// automatically), and it has no body it would have to have kept.
+bool is_replayable(const http::request_header<>& h, bool has_body);
+
+// RFC 9110 15.2: 1xx other than 101 (which ends HTTP/1.1 on the connection) precede the final response.
+inline bool is_interim(unsigned status) { return status >= 100 && status < 200 && status != 101; }
+
+// How the final response's body reaches a client of `client_version` (10, 11): as the app framed it
+// when it has a Content-Length or no body; re-chunked for HTTP/1.1; for HTTP/1.0, which knows no
+// chunked coding (RFC 9112 7.1), as it comes, ended by closing the connection.
+BodyFraming client_response_framing(unsigned client_version, bool no_body, const boost::optional<std::uint64_t>& content_length);
+
+// RFC 9110 10.1.1: Expect: 100-continue, compared case-insensitively.
+bool expects_continue(const http::request_header<>& h);
 
 bool is_upgrade_request(const http::request_header<>& h);  // Connection: upgrade + Upgrade: ...
 bool is_cors_preflight(const http::request_header<>& h);   // OPTIONS + Origin + Access-Control-Request-Method
@@ -31,9 +66,15 @@ struct ClientInfo {
 void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,
                               const boost::optional<std::uint64_t>& content_length, bool chunked);
 
-// Readies the app's response for the client. `chunked`: the body is re-framed as chunked (the app
-// sent chunked, or a close-delimited body the client should not have to wait for the close of).
-void prepare_client_response(http::response_header<>& h, bool upgrade, const boost::optional<std::uint64_t>& content_length,
-                             bool chunked, bool keep_alive);
+// Readies the app's final response for a client of `client_version` (10, 11): hop-by-hop removed,
+// the framing fields for `framing` (Content-Length kept as the app sent it for bodies that are absent,
+// HEAD and 304), and the persistence announced as RFC 9112 9.3 asks: `Connection: close` to an
+// HTTP/1.1 client, `Connection: keep-alive` to an HTTP/1.0 client whose connection stays open.
+void prepare_client_response(http::response_header<>& h, unsigned client_version, BodyFraming framing,
+                             const boost::optional<std::uint64_t>& content_length, Persistence persistence);
+// A 1xx interim response, hop-by-hop fields removed (RFC 9110 15.2).
+void prepare_interim_response(http::response_header<>& h);
+// A 101 answering an Upgrade: hop-by-hop removed but Upgrade, and `Connection: upgrade`.
+void prepare_tunnel_response(http::response_header<>& h);
 
 }  // namespace podguard::healthproxy

@@ -2,7 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include "common/ascii.hpp"
+
 using namespace podguard::healthproxy;
+
+namespace {
+bool ascii_iequals(std::string_view a, std::string_view b) { return podguard::ascii::iequals(a, b); }
+}  // namespace
 
 namespace {
 using Parser = http::request_parser<http::buffer_body>;
@@ -111,12 +117,68 @@ TEST_CASE("headers: client responses") {
   r.version(11);
   r.set(http::field::connection, "close");
   r.set(http::field::transfer_encoding, "chunked");
-  prepare_client_response(r, false, boost::none, true, true);
+  prepare_client_response(r, 11, BodyFraming::chunked, boost::none, Persistence::keep_alive);
   CHECK(r[http::field::transfer_encoding] == "chunked");
   CHECK(r.count(http::field::connection) == 0);  // HTTP/1.1 keeps alive by default
   http::response_header<> closing;
   closing.version(11);
-  prepare_client_response(closing, false, std::uint64_t{12}, false, false);
+  prepare_client_response(closing, 11, BodyFraming::content_length, std::uint64_t{12}, Persistence::close);
   CHECK(closing[http::field::content_length] == "12");
   CHECK(closing[http::field::connection] == "close");
+}
+
+TEST_CASE("RFC 9112 9.3: an HTTP/1.0 client is told keep-alive when its connection stays open, close otherwise") {
+  http::response_header<> r;
+  r.version(11);  // the app's version: the client's decides what is announced
+  prepare_client_response(r, 10, BodyFraming::content_length, std::uint64_t{2}, Persistence::keep_alive);
+  CHECK(ascii_iequals(r[http::field::connection], "keep-alive"));
+  http::response_header<> c;
+  c.version(11);
+  prepare_client_response(c, 10, BodyFraming::until_close, boost::none, Persistence::close);
+  CHECK(c.count(http::field::transfer_encoding) == 0);
+  CHECK(c.count(http::field::content_length) == 0);
+  CHECK(c[http::field::connection] == "close");
+}
+
+TEST_CASE("RFC 9112 6.3: the framing alone decides whether a request has a body") {
+  CHECK_FALSE(request_has_body(false, boost::none));
+  CHECK_FALSE(request_has_body(false, std::uint64_t{0}));  // Content-Length: 0
+  CHECK(request_has_body(false, std::uint64_t{1}));
+  CHECK(request_has_body(true, boost::none));
+}
+
+TEST_CASE("RFC 9110 9.2.2: only body-less idempotent requests are replayed") {
+  http::request_header<> h;
+  for (auto m : {http::verb::get, http::verb::head, http::verb::options, http::verb::put, http::verb::delete_}) {
+    h.method(m);
+    CHECK(is_replayable(h, false));
+    CHECK_FALSE(is_replayable(h, true));
+  }
+  for (auto m : {http::verb::post, http::verb::patch}) {
+    h.method(m);
+    CHECK_FALSE(is_replayable(h, false));
+  }
+}
+
+TEST_CASE("RFC 9112 7.1: an HTTP/1.0 client never gets a chunked body") {
+  CHECK(client_response_framing(11, false, boost::none) == BodyFraming::chunked);
+  CHECK(client_response_framing(10, false, boost::none) == BodyFraming::until_close);
+  CHECK(client_response_framing(10, false, std::uint64_t{3}) == BodyFraming::content_length);
+  CHECK(client_response_framing(10, true, std::uint64_t{3}) == BodyFraming::none);
+}
+
+TEST_CASE("RFC 9110 15.2: 1xx other than 101 are interim") {
+  CHECK(is_interim(100));
+  CHECK(is_interim(103));
+  CHECK_FALSE(is_interim(101));
+  CHECK_FALSE(is_interim(200));
+}
+
+TEST_CASE("RFC 9110 10.1.1: Expect: 100-continue in any case") {
+  http::request_header<> h;
+  CHECK_FALSE(expects_continue(h));
+  h.set(http::field::expect, "100-Continue");
+  CHECK(expects_continue(h));
+  h.set(http::field::expect, "something-else");
+  CHECK_FALSE(expects_continue(h));
 }

@@ -1,62 +1,27 @@
 #include "healthproxy/proxy/session.hpp"
 
-#include <sys/socket.h>
-
 #include <array>
 #include <limits>
 #include <memory>
-#include <vector>
+#include <optional>
 
 #include "common/log.hpp"
 #include "healthproxy/proxy/fronting.hpp"
 #include "healthproxy/proxy/headers.hpp"
+#include "healthproxy/proxy/relay_chunk.hpp"
 #include "healthproxy/proxy/wire.hpp"
 
 namespace podguard::healthproxy {
 
 namespace {
-bool has_pending_bytes(ProxyStream& s) {
-  char byte;
-  return ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
-}
-}  // namespace
-
-void SessionRegistry::close_idle() {
-  closing_ = true;
-  for (auto& e : entries_) {
-    if (!e.idle || e.fresh || has_pending_bytes(*e.client)) continue;
-    error_code ignored;
-    e.client->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    e.client->socket().close(ignored);
-  }
-}
-
-void SessionRegistry::expire(Clock::time_point now) {
-  for (auto& e : entries_) {
-    if (e.deadline > now) continue;
-    e.deadline = Clock::time_point::max();
-    e.timed_out = true;
-    error_code ignored;
-    e.client->socket().cancel(ignored);
-    if (e.upstream) e.upstream->socket().cancel(ignored);
-  }
-}
-
-void SessionRegistry::close_all() {
-  closing_ = true;
-  for (auto& e : entries_) {
-    error_code ignored;
-    e.client->socket().close(ignored);
-  }
-}
-
-namespace {
 
 constexpr auto use = use_task;
-// 64 KiB per read and write: with 16 KiB, a 64 KiB response took twice the CPU (bench/: four
-// reads and writes instead of one or two). Only requests in flight hold one (see RelayChunk).
-constexpr std::size_t relay_chunk = 64 * 1024;
 constexpr std::size_t client_read_capacity = 2048;
+// The app's response heads may be larger than what clients may send (Set-Cookie lists, CSP).
+constexpr std::size_t min_response_header_bytes = 64 * 1024;
+// A response with more 1xx than this before its final status is a broken app (RFC 9110 sets no limit;
+// this bounds the loop).
+constexpr int max_interim_responses = 64;
 // Not boost::none: Beast 1.74 compares `len_ > body_limit_` with the optional, and any number is
 // greater than none, so a disabled limit rejects every Content-Length body.
 constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
@@ -64,35 +29,29 @@ constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max
 using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
 
-// Relay buffers for bodies, reused: one is needed only while a request is in flight, so a thread
-// keeps the ones it has used instead of allocating (and zeroing) one per request. Each proxy
-// thread runs its own io_context, so a thread-local free list needs no lock.
-class RelayChunk {
- public:
-  RelayChunk() {
-    if (free_list().empty()) {
-      data_ = std::make_unique_for_overwrite<char[]>(relay_chunk);
-    } else {
-      data_ = std::move(free_list().back());
-      free_list().pop_back();
-    }
-  }
-  ~RelayChunk() {
-    if (free_list().size() < max_free) free_list().push_back(std::move(data_));
-  }
-  RelayChunk(const RelayChunk&) = delete;
-  RelayChunk& operator=(const RelayChunk&) = delete;
-  char* data() { return data_.get(); }
-  static constexpr std::size_t size() { return relay_chunk; }
+// The other end went away (or a drain closed our end): there is nobody to answer.
+bool is_peer_closed(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::operation_aborted || ec == net::error::bad_descriptor;
+}
 
- private:
-  static constexpr std::size_t max_free = 16;  // 1 MiB per thread at most, kept for the next requests
-  static std::vector<std::unique_ptr<char[]>>& free_list() {
-    thread_local std::vector<std::unique_ptr<char[]>> list;
-    return list;
-  }
-  std::unique_ptr<char[]> data_;
+// One side of a relay: its stream, the bytes read from it but not parsed yet, and the deadline of
+// each of its reads and writes.
+struct Leg {
+  ProxyStream& stream;
+  beast::flat_buffer& buffer;
+  std::chrono::milliseconds timeout;
 };
+
+// How a relay ended: completely, or on a failed read (of the side it reads from) or write.
+enum class RelayEnd { complete, read_failed, write_failed };
+struct Relayed {
+  RelayEnd end = RelayEnd::complete;
+  error_code ec;  // of the failed operation; beast::error::timeout when its deadline passed
+  bool ok() const { return end == RelayEnd::complete; }
+};
+
+enum class Upgrade { no, yes };
 
 class Session {
  public:
@@ -118,35 +77,11 @@ class Session {
       parser.header_limit(static_cast<std::uint32_t>(opt_.max_header_bytes));
       parser.body_limit(opt_.max_body_bytes ? opt_.max_body_bytes : unlimited_body);
       if (!co_await read_request_header(parser)) co_return;
-      if (!co_await handle(parser)) co_return;
+      if (co_await handle(parser) == Persistence::close) co_return;
     }
   }
 
  private:
-  // The deadline for the operations that follow (see SessionRegistry); disarm() for waits that
-  // bound themselves.
-  void arm(std::chrono::milliseconds timeout) {
-    handle_->deadline = SessionRegistry::Clock::now() + timeout;
-    handle_->timed_out = false;
-  }
-  void disarm() {
-    handle_->deadline = SessionRegistry::Clock::time_point::max();
-    handle_->timed_out = false;
-  }
-  // An operation the sweep cancelled timed out.
-  error_code timeout_or(error_code ec) const {
-    if (ec == net::error::operation_aborted && handle_->timed_out) return beast::error::timeout;
-    return ec;
-  }
-  // The app connection the sweep cancels too, while a request uses it.
-  struct UpstreamInFlight {
-    SessionRegistry::Handle handle;
-    UpstreamInFlight(SessionRegistry::Handle h, ProxyStream& up) : handle(h) { handle->upstream = &up; }
-    ~UpstreamInFlight() { handle->upstream = nullptr; }
-    UpstreamInFlight(const UpstreamInFlight&) = delete;
-    UpstreamInFlight& operator=(const UpstreamInFlight&) = delete;
-  };
-
   // Waits (idle timeout) for the first byte of the next request; false when the connection ends.
   Task<bool> wait_for_request() {
     if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
@@ -155,82 +90,81 @@ class Session {
     // An idle keep-alive connection keeps a small buffer (the next request's header fits in it, and
     // reusing it costs no allocation), never a large one a big header or body left behind.
     if (buffer_.capacity() > client_read_capacity) buffer_.shrink_to_fit();
-    arm(opt_.idle_timeout);
-    error_code ec;
-    auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), net::redirect_error(use, ec));
+    DeadlineGuard d(handle_, opt_.idle_timeout);
+    auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), d.token());
     handle_->idle = false;
     handle_->fresh = false;
-    if (ec) co_return false;  // closed, idle timeout, or closed by a drain
+    if (d.error()) co_return false;  // closed, idle timeout, or closed by a drain
     buffer_.commit(n);
     co_return true;
   }
 
   // The whole header block must arrive within header_timeout of its first byte (slowloris).
   Task<bool> read_request_header(RequestParser& parser) {
-    arm(opt_.header_timeout);
-    error_code ec;
-    co_await http::async_read_header(client_, buffer_, parser, net::redirect_error(use, ec));
-    ec = timeout_or(ec);
+    DeadlineGuard d(handle_, opt_.header_timeout);
+    co_await http::async_read_header(client_, buffer_, parser, d.token());
+    auto ec = d.error();
     if (!ec) co_return true;
     if (ec == beast::error::timeout) {
       ctx_.metrics.count_rejection(Rejection::header_timeout);
       co_return false;
     }
-    if (ec == http::error::body_limit) {  // a Content-Length over --max-body-size, seen in the header
-      ctx_.metrics.count_rejection(Rejection::body_too_large);
-      co_await reply(make_error(413, "Request body too large", parser.get(), opt_.cors_allow_origins, false));
-      co_return false;
-    }
-    if (ec == http::error::header_limit) {
-      ctx_.metrics.count_rejection(Rejection::header_too_large);
-      co_await reply(make_error(431, "Request header fields too large", parser.get(), opt_.cors_allow_origins, false));
-      co_return false;
-    }
-    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted)
-      co_return false;
-    ctx_.metrics.count_rejection(Rejection::bad_request);
-    co_await reply(make_error(400, "Bad request", parser.get(), opt_.cors_allow_origins, false));
+    if (is_peer_closed(ec)) co_return false;
+    // A Content-Length over --max-body-size is seen in the header already.
+    auto status = ec == http::error::body_limit ? 413u : ec == http::error::header_limit ? 431u : 400u;
+    co_await reject(status, parser.get(), Persistence::close);
     co_return false;
   }
 
-  // Writes one of healthproxy's own responses; false when the connection must close afterwards.
-  Task<bool> reply(Response res) {
+  // Writes one of healthproxy's own responses; says whether the connection carries on.
+  Task<Persistence> reply(Response res) {
     bool keep = res.keep_alive();
     ctx_.metrics.count_response(res.result_int());
-    arm(opt_.idle_timeout);
-    error_code ec;
-    co_await http::async_write(client_, res, net::redirect_error(use, ec));
-    co_return keep && !ec;
+    DeadlineGuard d(handle_, opt_.idle_timeout);
+    co_await http::async_write(client_, res, d.token());
+    co_return keep && !d.error() ? Persistence::keep_alive : Persistence::close;
   }
 
-  // One request. Returns false when the connection must close.
-  Task<bool> handle(RequestParser& parser) {
-    auto& req = parser.get();
-    if (auto problem = framing_problem(req); !problem.empty()) {
-      ctx_.metrics.count_rejection(Rejection::bad_request);
-      co_await reply(make_error(400, "Bad request: " + problem, req, opt_.cors_allow_origins, false));
-      co_return false;
+  // Answers a request healthproxy does not (or cannot) forward with `status` and its standard detail,
+  // counting why: 400, 413 and 431 as rejections (the callers count 502 and 504 as upstream errors).
+  Task<Persistence> reject(unsigned status, const http::request_header<>& req, Persistence keep, std::string_view why = {}) {
+    std::string detail;
+    switch (status) {
+      case 400: ctx_.metrics.count_rejection(Rejection::bad_request); detail = "Bad request"; break;
+      case 413: ctx_.metrics.count_rejection(Rejection::body_too_large); detail = "Request body too large"; break;
+      case 431: ctx_.metrics.count_rejection(Rejection::header_too_large); detail = "Request header fields too large"; break;
+      case 504: detail = "Gateway timeout: the application did not answer in time"; break;
+      default: detail = "Bad gateway: the application closed the connection"; break;
     }
+    if (!why.empty()) detail += ": " + std::string(why);
+    co_return co_await reply(make_error(status, detail, req, opt_.cors_allow_origins, keep == Persistence::keep_alive));
+  }
+
+  // One request; says whether the client connection carries on.
+  Task<Persistence> handle(RequestParser& parser) {
+    auto& req = parser.get();
+    if (auto problem = framing_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
     note_request();
-    bool has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
-    // A body we do not read leaves the connection unusable, so answers without reading it close it.
-    bool keep_alive = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing();
-    bool upgrade = is_upgrade_request(req);
+    bool has_body = request_has_body(parser.chunked(), parser.content_length());
+    auto keep = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;
+    // A body healthproxy does not read leaves the connection unusable, so an answer that skips it closes it.
+    auto keep_unless_body = has_body ? Persistence::close : keep;
 
     if (!ctx_.state.db_serving() && !matches_passthrough(req.target(), opt_.passthrough) && !is_cors_preflight(req)) {
       ctx_.metrics.count_rejection(Rejection::db_down);
       auto db = ctx_.state.db();
       co_return co_await reply(make_db_unavailable(req, ctx_.state.retry_after_seconds(),
                                                    db.state == DbState::unknown ? "first probe pending" : to_string(db.last_reason),
-                                                   opt_.cors_allow_origins, keep_alive && !has_body));
+                                                   opt_.cors_allow_origins, keep_unless_body == Persistence::keep_alive));
     }
-    if (opt_.max_body_bytes && parser.content_length() && *parser.content_length() > opt_.max_body_bytes) {
-      ctx_.metrics.count_rejection(Rejection::body_too_large);
-      co_await reply(make_error(413, "Request body too large", req, opt_.cors_allow_origins, false));
-      co_return false;
+    // RFC 9110 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
+    if (has_body && req.version() >= 11 && expects_continue(req)) {
+      http::response<http::empty_body> cont{http::status::continue_, req.version()};
+      DeadlineGuard d(handle_, opt_.idle_timeout);
+      co_await http::async_write(client_, cont, d.token());
+      if (d.error()) co_return Persistence::close;
     }
-    co_return co_await forward(parser, keep_alive, upgrade, has_body);
+    co_return co_await forward(parser, keep, is_upgrade_request(req) ? Upgrade::yes : Upgrade::no, has_body);
   }
 
   void note_request() {
@@ -240,224 +174,224 @@ class Session {
       ctx_.wake_probe();
   }
 
-  Task<bool> forward(RequestParser& parser, bool keep_alive, bool upgrade, bool has_body) {
+  // Sends the request to the app and relays its answer. A reused app connection that fails before any
+  // byte of the response arrived (the app closed it as the request went out) is replaced by a fresh
+  // one once, when the request is replayable (no body, idempotent method: is_replayable).
+  Task<Persistence> forward(RequestParser& parser, Persistence keep, Upgrade upgrade, bool has_body) {
     auto& req = parser.get();
-    if (req[http::field::expect] == "100-continue" && has_body) {
-      http::response<http::empty_body> cont{http::status::continue_, req.version()};
-      arm(opt_.idle_timeout);
-      error_code ec;
-      co_await http::async_write(client_, cont, net::redirect_error(use, ec));
-      if (ec) co_return false;
-    }
-    prepare_upstream_request(req, peer_, upgrade, parser.content_length(), parser.chunked());
-
-    // A reused connection the app closed meanwhile fails on write or on the first read; retry once
-    // on a fresh connection, but only while no request body byte has been consumed.
+    prepare_upstream_request(req, peer_, upgrade == Upgrade::yes, parser.content_length(), parser.chunked());
+    bool replayable = is_replayable(req, has_body);
+    auto keep_unless_body = has_body ? Persistence::close : keep;
+    RelayChunk chunk;
     for (int attempt = 0;; ++attempt) {
+      bool may_retry = attempt == 0 && replayable;
       error_code ec;
-      disarm();  // a connect is bounded by the pool's own timer
-      auto up = co_await ctx_.pool.acquire(ec, attempt == 0, has_body);
+      auto up = co_await ctx_.pool.acquire(ec, attempt == 0 ? Reuse::idle_or_new : Reuse::new_only);
       if (!up) {
         bool timeout = ec == beast::error::timeout;
         ctx_.metrics.count_upstream_error(timeout ? UpstreamError::connect_timeout : UpstreamError::connect_refused);
-        co_return co_await reply(make_error(502, "Bad gateway: the application is not reachable", req, opt_.cors_allow_origins,
-                                            keep_alive && !has_body));
+        co_return co_await reject(502, req, keep_unless_body, "the application is not reachable");
       }
-      auto outcome = co_await exchange(parser, *up, keep_alive, upgrade);
-      if (outcome == Outcome::retry && attempt == 0 && up->reused && !has_body) continue;
-      if (outcome == Outcome::keep_alive_both) {
-        ctx_.pool.release(std::move(up));
-        co_return true;
+      UpstreamInFlight in_flight(handle_, up->stream);
+
+      auto sent = co_await send_request(parser, *up, chunk);
+      if (sent.end == RelayEnd::read_failed) co_return co_await client_body_failed(sent.ec, req);
+      if (!sent.ok()) {
+        log::debug("sending the request to the app failed", {{"error", sent.ec.message()}, {"reused", up->reused ? "yes" : "no"}});
+        if (may_retry && up->reused) continue;
+        co_return co_await upstream_failed(req, sent.ec, keep_unless_body);
       }
-      co_return outcome == Outcome::keep_alive_client;
+
+      std::optional<ResponseParser> rp;
+      bool interim_sent = false;
+      auto head = co_await read_final_response(req, *up, rp, interim_sent);
+      if (head.end == RelayEnd::write_failed) co_return Persistence::close;  // the client went away
+      if (!head.ok()) {
+        log::debug("the app's response head failed", {{"error", head.ec.message()}, {"reused", up->reused ? "yes" : "no"}});
+        if (may_retry && up->reused && !interim_sent && is_peer_closed(head.ec)) continue;
+        co_return co_await upstream_failed(req, head.ec, keep);
+      }
+      if (rp->get().result() == http::status::switching_protocols) {
+        if (upgrade == Upgrade::yes) co_return co_await tunnel(*rp, *up);
+        // RFC 9110 15.2.2: a server switches only to a protocol the client asked for.
+        co_return co_await upstream_failed(req, http::error::bad_status, Persistence::close);
+      }
+      auto [client_keep, app_keep] = co_await relay_response(req, *rp, *up, keep, chunk);
+      if (app_keep == Persistence::keep_alive) ctx_.pool.release(std::move(up));
+      co_return client_keep;
     }
   }
 
-  enum class Outcome { close, keep_alive_client, keep_alive_both, retry };
+  // The request head and its body as it arrives from the client.
+  Task<Relayed> send_request(RequestParser& parser, UpstreamConn& up, RelayChunk& chunk) {
+    serialize_head(parser.get(), head_);
+    co_return co_await relay_body(parser, Leg{client_, buffer_, opt_.idle_timeout},
+                                  Leg{up.stream, up.buffer, opt_.upstream_response_timeout}, parser.chunked(), chunk);
+  }
 
-  // Sends the request (streaming its body) and relays the response (streaming its body).
-  Task<Outcome> exchange(RequestParser& parser, UpstreamConn& up, bool keep_alive, bool upgrade) {
-    auto& req = parser.get();
-    RelayChunk chunk;
-    UpstreamInFlight in_flight(handle_, up.stream);
-    error_code ec;
-
-    // Request: head, then the body as it arrives from the client. When body bytes came with the
-    // head, the head goes out with the first of them, in one write.
-    serialize_head(req, head_);
-    Framer req_framer(parser.chunked());
-    bool head_pending = true;
-    req.body().data = nullptr;
-    req.body().more = !parser.is_done();
-    if (parser.is_done() || buffer_.size() == 0) {
-      arm(opt_.upstream_response_timeout);
-      co_await net::async_write(up.stream, net::buffer(head_), net::redirect_error(use, ec));
-      if (ec) log::debug("upstream request header failed", {{"error", ec.message()}});
-      if (ec) co_return up.reused ? Outcome::retry : co_await upstream_failed(req, UpstreamError::reset, keep_alive);
-      head_pending = false;
-    }
-    while (!parser.is_done()) {
-      req.body().data = chunk.data();
-      req.body().size = chunk.size();
-      arm(opt_.idle_timeout);
-      co_await http::async_read_some(client_, buffer_, parser, net::redirect_error(use, ec));
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec == http::error::body_limit) {
-        ctx_.metrics.count_rejection(Rejection::body_too_large);
-        co_await reply(make_error(413, "Request body too large", req, opt_.cors_allow_origins, false));
-        co_return Outcome::close;
+  // Reads the app's response head. Each 1xx interim response before the final one goes to an HTTP/1.1
+  // client as it arrives and is dropped for an HTTP/1.0 client (RFC 9110 15.2); `interim_sent` says
+  // whether one went out. 101 ends the loop: it is final for the connection (RFC 9110 15.2.2).
+  Task<Relayed> read_final_response(const http::request_header<>& req, UpstreamConn& up, std::optional<ResponseParser>& rp,
+                                    bool& interim_sent) {
+    for (int i = 0; i <= max_interim_responses; ++i) {
+      rp.emplace();
+      rp->header_limit(static_cast<std::uint32_t>(std::max(opt_.max_header_bytes, min_response_header_bytes)));
+      rp->body_limit(unlimited_body);
+      if (req.method() == http::verb::head) rp->skip(true);
+      {
+        DeadlineGuard d(handle_, opt_.upstream_response_timeout);
+        co_await http::async_read_header(up.stream, up.buffer, *rp, d.token());
+        if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};
       }
-      if (ec) co_return Outcome::close;  // client went away or sent broken chunking
-      std::size_t n = chunk.size() - req.body().size;
-      // A read that only consumed a chunk header yields no bytes: wait for real data.
-      if (n == 0 && !parser.is_done()) continue;
-      arm(opt_.upstream_response_timeout);
-      co_await net::async_write(up.stream, req_framer.frame(head_pending ? &head_ : nullptr, chunk.data(), n, parser.is_done()),
-                                net::redirect_error(use, ec));
-      if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
-      head_pending = false;
+      auto& res = rp->get();
+      if (!is_interim(res.result_int())) co_return Relayed{};
+      if (req.version() < 11) continue;
+      prepare_interim_response(res);
+      ctx_.metrics.count_response(res.result_int());
+      serialize_head(res, head_);
+      DeadlineGuard d(handle_, opt_.idle_timeout);
+      co_await net::async_write(client_, net::buffer(head_), d.token());
+      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+      interim_sent = true;
     }
-    if (head_pending || !req_framer.finished()) {  // a body that ended with a read that carried no data
-      arm(opt_.upstream_response_timeout);
-      co_await net::async_write(up.stream, req_framer.frame(head_pending ? &head_ : nullptr, nullptr, 0, true),
-                                net::redirect_error(use, ec));
-      if (ec) co_return co_await upstream_failed(req, UpstreamError::reset, false);
-    }
+    co_return Relayed{RelayEnd::read_failed, http::error::bad_status};
+  }
 
-    // Response header.
-    ResponseParser rp;
-    rp.header_limit(static_cast<std::uint32_t>(std::max<std::size_t>(opt_.max_header_bytes, 64 * 1024)));
-    rp.body_limit(unlimited_body);
-    if (req.method() == http::verb::head) rp.skip(true);
-    arm(opt_.upstream_response_timeout);
-    co_await http::async_read_header(up.stream, up.buffer, rp, net::redirect_error(use, ec));
-    ec = timeout_or(ec);
-    if (ec) log::debug("upstream response header failed", {{"error", ec.message()}, {"reused", up.reused ? "yes" : "no"}});
-    if (ec == beast::error::timeout) co_return co_await upstream_failed(req, UpstreamError::response_timeout, false, 504);
-    if (ec && up.reused && (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::eof) &&
-        parser.is_done() && !parser.chunked() && !parser.content_length())
-      co_return Outcome::retry;
-    if (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::eof)
-      co_return co_await upstream_failed(req, UpstreamError::reset, keep_alive);
-    if (ec) co_return co_await upstream_failed(req, UpstreamError::protocol, keep_alive);
+  struct ResponseEnd {
+    Persistence client;
+    Persistence app;
+  };
 
+  // The final response's head, readied for the client, and its body.
+  Task<ResponseEnd> relay_response(const http::request_header<>& req, ResponseParser& rp, UpstreamConn& up, Persistence keep,
+                                   RelayChunk& chunk) {
     auto& res = rp.get();
-    if (upgrade && res.result() == http::status::switching_protocols) co_return co_await tunnel(rp, up);
-
-    bool upstream_keep = rp.keep_alive();
-    bool has_length = rp.content_length().has_value();
-    bool reframe_chunked = rp.chunked() || (!has_length && !rp.is_done() && res.version() >= 11 && req.version() >= 11);
-    bool client_keep = keep_alive && (has_length || reframe_chunked || rp.is_done());
-    prepare_client_response(res, false, rp.content_length(), reframe_chunked, client_keep);
+    auto framing = client_response_framing(req.version(), rp.is_done(), rp.content_length());
+    auto client_keep = framing == BodyFraming::until_close ? Persistence::close : keep;
+    // The app's connection carries on only when its response ends by framing, not by closing.
+    bool delimited = rp.is_done() || rp.chunked() || rp.content_length();
+    auto app_keep = rp.keep_alive() && delimited ? Persistence::keep_alive : Persistence::close;
+    prepare_client_response(res, req.version(), framing, rp.content_length(), client_keep);
     ctx_.metrics.count_response(res.result_int());
-
-    // Response body, each piece written as soon as it arrives (SSE needs the first byte at once).
-    // When body bytes came with the head (a small response usually comes whole), the head goes out
-    // with the first piece in one write; otherwise at once, before waiting for the body.
     serialize_head(res, head_);
-    Framer res_framer(reframe_chunked);
-    bool res_head_pending = true;
-    if (rp.is_done() || up.buffer.size() == 0) {
-      arm(opt_.idle_timeout);
-      co_await net::async_write(client_, net::buffer(head_), net::redirect_error(use, ec));
-      if (ec) co_return Outcome::close;
-      res_head_pending = false;
+    auto relayed = co_await relay_body(rp, Leg{up.stream, up.buffer, opt_.upstream_response_timeout},
+                                       Leg{client_, buffer_, opt_.idle_timeout}, framing == BodyFraming::chunked, chunk);
+    if (relayed.end == RelayEnd::read_failed)
+      ctx_.metrics.count_upstream_error(relayed.ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
+    // A response cut short: the client sees the connection close.
+    if (!relayed.ok()) co_return ResponseEnd{Persistence::close, Persistence::close};
+    co_return ResponseEnd{client_keep, app_keep};
+  }
+
+  // Relays one message body from `from` to `to`, preceded by the head in head_. The head goes out with
+  // the first body bytes when some came with it (one write), else at once: an SSE client must see it
+  // before the first event. `chunked_out`: the body is written as chunks, else as it is (a
+  // Content-Length body, or one that ends with the connection). A close-delimited response ends at
+  // the app's close (RFC 9112 6.3, rule 8).
+  template <bool isRequest>
+  Task<Relayed> relay_body(http::parser<isRequest, http::buffer_body>& p, Leg from, Leg to, bool chunked_out, RelayChunk& chunk) {
+    Framer framer(chunked_out);
+    const std::string* head = &head_;
+    if (p.is_done() || from.buffer.size() == 0) {
+      DeadlineGuard d(handle_, to.timeout);
+      co_await net::async_write(to.stream, net::buffer(head_), d.token());
+      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+      head = nullptr;
     }
-    // A Content-Length body needs no parsing: relay exactly that many bytes, straight from the socket
-    // into the relay buffer (the parser would copy each piece once more), the bytes that came with
-    // the head first.
-    if (has_length && !rp.is_done() && !reframe_chunked) {
-      auto remaining = *rp.content_length();
-      while (remaining > 0) {
+    // A Content-Length body needs no parsing: exactly that many bytes, straight from the socket into
+    // the relay buffer (the parser would copy each piece once more), the bytes already read first.
+    if (p.content_length() && !p.is_done() && !chunked_out) {
+      for (auto remaining = *p.content_length(); remaining > 0;) {
         const char* data = chunk.data();
         std::size_t n = 0;
-        bool from_buffer = up.buffer.size() > 0;
+        bool from_buffer = from.buffer.size() > 0;
         if (from_buffer) {
-          data = static_cast<const char*>(up.buffer.data().data());
-          n = static_cast<std::size_t>(std::min<std::uint64_t>(up.buffer.size(), remaining));
+          data = static_cast<const char*>(from.buffer.data().data());
+          n = static_cast<std::size_t>(std::min<std::uint64_t>(from.buffer.size(), remaining));
         } else {
-          arm(opt_.upstream_response_timeout);
-          n = co_await up.stream.async_read_some(
-              net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), remaining))),
-              net::redirect_error(use, ec));
-          ec = timeout_or(ec);
-          if (ec) {
-            ctx_.metrics.count_upstream_error(ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
-            co_return Outcome::close;  // the response is cut short: the client sees the connection close
-          }
+          DeadlineGuard d(handle_, from.timeout);
+          n = co_await from.stream.async_read_some(
+              net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(RelayChunk::size(), remaining))), d.token());
+          if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};
         }
         remaining -= n;
-        arm(opt_.idle_timeout);
-        co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, data, n, remaining == 0),
-                                  net::redirect_error(use, ec));
-        if (ec) co_return Outcome::close;
-        res_head_pending = false;
-        if (from_buffer) up.buffer.consume(n);
+        DeadlineGuard d(handle_, to.timeout);
+        co_await net::async_write(to.stream, framer.frame(head, data, n, remaining == 0), d.token());
+        if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+        head = nullptr;
+        if (from_buffer) from.buffer.consume(n);
       }
-      if (!client_keep) co_return Outcome::close;
-      co_return upstream_keep ? Outcome::keep_alive_both : Outcome::keep_alive_client;
+      co_return Relayed{};
     }
-    while (!rp.is_done()) {
-      res.body().data = chunk.data();
-      res.body().size = chunk.size();
-      arm(opt_.upstream_response_timeout);
-      co_await http::async_read_some(up.stream, up.buffer, rp, net::redirect_error(use, ec));
-      ec = timeout_or(ec);
-      if (ec == http::error::need_buffer) ec = {};
-      bool eof_ends_body = ec == http::error::end_of_stream && !has_length && !rp.chunked();  // close-delimited
-      if (ec && !eof_ends_body) {
-        ctx_.metrics.count_upstream_error(ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
-        co_return Outcome::close;  // the response is cut short: the client sees the connection close
+    bool close_delimited = !isRequest && !p.is_done() && !p.chunked() && !p.content_length();
+    while (!p.is_done()) {
+      p.get().body().data = chunk.data();
+      p.get().body().size = RelayChunk::size();
+      bool eof_ends_body = false;
+      {
+        DeadlineGuard d(handle_, from.timeout);
+        co_await http::async_read_some(from.stream, from.buffer, p, d.token());
+        auto ec = d.error();
+        if (ec == http::error::need_buffer) ec = {};
+        eof_ends_body = close_delimited && ec == http::error::end_of_stream;
+        if (ec && !eof_ends_body) co_return Relayed{RelayEnd::read_failed, ec};
       }
-      std::size_t n = chunk.size() - res.body().size;
-      bool last = eof_ends_body || rp.is_done();
-      // A read that only consumed a chunk header yields no bytes: wait for real data.
-      if (n == 0 && !last) continue;
-      arm(opt_.idle_timeout);
-      co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, chunk.data(), n, last),
-                                net::redirect_error(use, ec));
-      if (ec) co_return Outcome::close;
-      res_head_pending = false;
-      if (eof_ends_body) co_return client_keep && reframe_chunked ? Outcome::keep_alive_client : Outcome::close;
+      std::size_t n = RelayChunk::size() - p.get().body().size;
+      bool last = eof_ends_body || p.is_done();
+      if (n == 0 && !last) continue;  // the read consumed only a chunk header: wait for data
+      DeadlineGuard d(handle_, to.timeout);
+      co_await net::async_write(to.stream, framer.frame(head, chunk.data(), n, last), d.token());
+      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+      head = nullptr;
+      if (eof_ends_body) co_return Relayed{};
     }
-    if (res_head_pending || !res_framer.finished()) {
-      arm(opt_.idle_timeout);
-      co_await net::async_write(client_, res_framer.frame(res_head_pending ? &head_ : nullptr, nullptr, 0, true),
-                                net::redirect_error(use, ec));
-      if (ec) co_return Outcome::close;
+    if (head || !framer.finished()) {  // a body that ended with a read that carried no data
+      DeadlineGuard d(handle_, to.timeout);
+      co_await net::async_write(to.stream, framer.frame(head, nullptr, 0, true), d.token());
+      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
     }
-    if (!client_keep) co_return Outcome::close;
-    co_return upstream_keep ? Outcome::keep_alive_both : Outcome::keep_alive_client;
+    co_return Relayed{};
   }
 
-  Task<Outcome> upstream_failed(const http::request_header<>& req, UpstreamError kind, bool keep_alive,
-                                          unsigned status = 502) {
-    ctx_.metrics.count_upstream_error(kind);
-    bool keep = co_await reply(make_error(status, status == 504 ? "Gateway timeout: the application did not answer in time"
-                                                                : "Bad gateway: the application closed the connection",
-                                          req, opt_.cors_allow_origins, keep_alive));
-    co_return keep ? Outcome::keep_alive_client : Outcome::close;
+  // Reading the request body failed: 413 over --max-body-size, 400 for a malformed body (an invalid
+  // chunk size, RFC 9112 7.1), nothing when the client went away. The connection closes either way
+  // (the rest of the body is unread), and so does the app connection (its request is incomplete).
+  Task<Persistence> client_body_failed(error_code ec, const http::request_header<>& req) {
+    if (ec == http::error::body_limit) co_await reject(413, req, Persistence::close);
+    else if (!is_peer_closed(ec) && ec != beast::error::timeout)
+      co_await reject(400, req, Persistence::close, ec.message());
+    co_return Persistence::close;
   }
 
-  // 101 Switching Protocols: pass the header on, then copy bytes both ways until either side closes.
-  Task<Outcome> tunnel(ResponseParser& rp, UpstreamConn& up) {
+  // The app failed this request: 504 when it did not answer in time, else 502.
+  Task<Persistence> upstream_failed(const http::request_header<>& req, error_code ec, Persistence keep) {
+    bool timeout = ec == beast::error::timeout;
+    ctx_.metrics.count_upstream_error(timeout ? UpstreamError::response_timeout
+                                      : is_peer_closed(ec) ? UpstreamError::reset
+                                                           : UpstreamError::protocol);
+    co_return co_await reject(timeout ? 504 : 502, req, timeout ? Persistence::close : keep);
+  }
+
+  // 101 Switching Protocols: pass the head on, then copy bytes both ways until either side closes.
+  Task<Persistence> tunnel(ResponseParser& rp, UpstreamConn& up) {
     auto& res = rp.get();
-    prepare_client_response(res, true, boost::none, false, true);
+    prepare_tunnel_response(res);
     ctx_.metrics.count_response(101);
-    http::response_serializer<http::buffer_body> rs{res};
-    res.body().data = nullptr;
-    res.body().more = false;
+    serialize_head(res, head_);
     error_code ec;
-    arm(opt_.idle_timeout);
-    co_await http::async_write_header(client_, rs, net::redirect_error(use, ec));
-    if (ec) co_return Outcome::close;
-    disarm();
-    // Bytes that arrived with the headers belong to the tunnel.
+    {
+      DeadlineGuard d(handle_, opt_.idle_timeout);
+      co_await net::async_write(client_, net::buffer(head_), d.token());
+      if (d.error()) co_return Persistence::close;
+    }
+    // Bytes that arrived with the heads belong to the tunnel. From here on, no deadline: either side
+    // may stay silent for as long as it likes.
     if (up.buffer.size()) co_await net::async_write(client_, up.buffer.data(), net::redirect_error(use, ec));
     up.buffer.consume(up.buffer.size());
     if (buffer_.size()) co_await net::async_write(up.stream, buffer_.data(), net::redirect_error(use, ec));
     buffer_.consume(buffer_.size());
-    if (ec) co_return Outcome::close;
+    if (ec) co_return Persistence::close;
 
     auto done = std::make_shared<ProxyTimer>(client_.get_executor(), std::chrono::steady_clock::time_point::max());
     auto finished = std::make_shared<bool>(false);
@@ -470,7 +404,7 @@ class Session {
     client_.socket().close(ignored);
     up.stream.socket().close(ignored);
     if (!*finished) co_await done->async_wait(net::redirect_error(use, ignored));
-    co_return Outcome::close;
+    co_return Persistence::close;
   }
 
   static Task<void> pipe(ProxyStream& from, ProxyStream& to) {
@@ -496,21 +430,6 @@ class Session {
 };
 
 }  // namespace
-
-namespace {
-Task<void> sweep_deadlines(ProxyContext& ctx) {
-  ProxyTimer tick(co_await net::this_coro::executor);
-  for (;;) {
-    tick.expires_after(SessionRegistry::sweep_tick);
-    error_code ec;
-    co_await tick.async_wait(net::redirect_error(use_task, ec));
-    if (ec) co_return;
-    ctx.sessions.expire(SessionRegistry::Clock::now());
-  }
-}
-}  // namespace
-
-void start_deadline_sweep(ProxyExecutor ex, ProxyContext& ctx) { net::co_spawn(ex, sweep_deadlines(ctx), net::detached); }
 
 Task<void> serve_connection(ProxySocket socket, ProxyContext& ctx) {
   Session session(std::move(socket), ctx);

@@ -5,8 +5,12 @@
 namespace podguard::healthproxy {
 
 UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout,
-                           std::size_t max_idle)
-    : ex_(std::move(ex)), upstream_(std::move(upstream)), connect_timeout_(connect_timeout), max_idle_(max_idle) {}
+                           std::size_t max_idle, std::chrono::milliseconds idle_timeout)
+    : ex_(std::move(ex)),
+      upstream_(std::move(upstream)),
+      connect_timeout_(connect_timeout),
+      max_idle_(max_idle),
+      idle_timeout_(idle_timeout) {}
 
 bool UpstreamPool::still_open(UpstreamConn& conn) {
   if (conn.buffer.size() > 0) return false;  // unsolicited bytes: the app is not speaking HTTP/1.1 keep-alive properly
@@ -15,14 +19,19 @@ bool UpstreamPool::still_open(UpstreamConn& conn) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
 }
 
-Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool allow_reuse, bool verify_idle) {
+Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse reuse) {
   ec = {};
-  while (allow_reuse && !idle_.empty()) {
-    auto conn = std::move(idle_.back());
-    idle_.pop_back();
-    if (conn->buffer.size() == 0 && (!verify_idle || still_open(*conn))) {
-      conn->reused = true;
-      co_return conn;
+  if (reuse == Reuse::idle_or_new && !idle_.empty()) {
+    auto oldest_usable = std::chrono::steady_clock::now() - idle_timeout_;
+    // The front holds the longest idle: those past the timeout go, whether used next or not.
+    while (!idle_.empty() && idle_.front()->idle_since < oldest_usable) idle_.pop_front();
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (still_open(*conn)) {
+        conn->reused = true;
+        co_return conn;
+      }
     }
   }
   auto conn = std::make_unique<UpstreamConn>(ex_);
@@ -36,12 +45,9 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, bool a
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
-  if (idle_.size() >= max_idle_) {
-    error_code ignored;
-    conn->stream.socket().close(ignored);
-    return;
-  }
+  if (idle_.size() >= max_idle_) return;  // closed as it goes
   conn->stream.expires_never();
+  conn->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(conn));
 }
 

@@ -1,12 +1,12 @@
 #pragma once
-// Keep-alive connections to the app, one pool per proxy thread (so no locks). A request without a
-// body takes an idle connection as it is: when the app has closed it meanwhile, the session retries
-// once on a fresh connection. A request with a body cannot be replayed, so its connection is first
-// checked by a non-blocking peek (one syscall the common case does without).
+// Keep-alive connections to the app, one pool per proxy thread (so no locks). Every idle connection
+// is checked before use (a non-blocking peek: the app's close arrives as EOF), and one idle longer
+// than --upstream-idle-timeout is closed instead: the app closes its idle connections on its own
+// schedule (uvicorn after 5 s), and a request sent as it does so is lost. What the session may retry
+// when a reused connection fails anyway is is_replayable's rule (headers.hpp).
 #include <chrono>
 #include <deque>
 #include <memory>
-#include <optional>
 
 #include "healthproxy/proxy/beast.hpp"
 
@@ -16,19 +16,26 @@ struct UpstreamConn {
   ProxyStream stream;
   beast::flat_buffer buffer;  // bytes read past the end of a response stay with the connection
   bool reused = false;
+  std::chrono::steady_clock::time_point idle_since{};  // when it went back to the pool
   // Reads take what the buffer can hold (Beast reads at most its free capacity, at least 512 bytes):
   // 16 KiB takes a typical response, header and body, in one read. Pooled, so few of them exist.
   static constexpr std::size_t read_capacity = 16 * 1024;
   explicit UpstreamConn(ProxyExecutor ex) : stream(ex) { buffer.reserve(read_capacity); }
 };
 
+enum class Reuse {
+  idle_or_new,  // an idle connection that passes the checks, else a new one
+  new_only,     // a new connection (the retry after a reused one failed)
+};
+
 class UpstreamPool {
  public:
-  UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle);
+  // `idle_timeout`: an idle connection older than this is closed, never reused.
+  UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle,
+               std::chrono::milliseconds idle_timeout);
 
-  // An idle connection (with verify_idle: one that still looks open), or a new one. Sets ec on
-  // connect failure (beast::error::timeout when the connect timed out).
-  Task<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, bool allow_reuse = true, bool verify_idle = true);
+  // Sets ec on connect failure (beast::error::timeout when the connect timed out) and returns null.
+  Task<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, Reuse reuse);
   void release(std::unique_ptr<UpstreamConn> conn);  // after a complete response with keep-alive
   void close_all();
   std::size_t idle() const { return idle_.size(); }
@@ -39,6 +46,7 @@ class UpstreamPool {
   tcp::endpoint upstream_;
   std::chrono::milliseconds connect_timeout_;
   std::size_t max_idle_;
+  std::chrono::milliseconds idle_timeout_;
   std::deque<std::unique_ptr<UpstreamConn>> idle_;  // most recently used at the back
 };
 

@@ -117,6 +117,12 @@ async def echo(body: dict):
     return body
 
 
+@app.post("/api/v1/auth/logout")
+async def logout(request: Request):
+    """A body-less POST, as a browser's fetch sends it (Content-Length: 0); names its request back."""
+    return {"logged_out": True, "request": request.headers.get("x-request-id")}
+
+
 @app.get("/api/v1/headers")
 async def headers(request: Request):
     """The request headers as the app received them (for proxy tests: X-Forwarded-*, hop-by-hop)."""

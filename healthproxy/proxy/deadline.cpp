@@ -1,0 +1,60 @@
+#include "healthproxy/proxy/deadline.hpp"
+
+#include <sys/socket.h>
+
+namespace podguard::healthproxy {
+
+namespace {
+bool has_pending_bytes(ProxyStream& s) {
+  char byte;
+  return ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+}  // namespace
+
+void SessionRegistry::close_idle() {
+  closing_ = true;
+  for (auto& e : entries_) {
+    if (!e.idle || e.fresh || has_pending_bytes(*e.client)) continue;
+    error_code ignored;
+    e.client->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    e.client->socket().close(ignored);
+  }
+}
+
+void SessionRegistry::expire(Clock::time_point now) {
+  for (auto& e : entries_) {
+    if (e.deadline > now) continue;
+    e.deadline = Clock::time_point::max();
+    e.timed_out = true;
+    error_code ignored;
+    e.client->socket().cancel(ignored);
+    if (e.upstream) e.upstream->socket().cancel(ignored);
+  }
+}
+
+void SessionRegistry::close_all() {
+  closing_ = true;
+  for (auto& e : entries_) {
+    error_code ignored;
+    e.client->socket().close(ignored);
+  }
+}
+
+namespace {
+Task<void> sweep_deadlines(SessionRegistry& sessions) {
+  ProxyTimer tick(co_await net::this_coro::executor);
+  for (;;) {
+    tick.expires_after(SessionRegistry::sweep_tick);
+    error_code ec;
+    co_await tick.async_wait(net::redirect_error(use_task, ec));
+    if (ec) co_return;
+    sessions.expire(SessionRegistry::Clock::now());
+  }
+}
+}  // namespace
+
+void start_deadline_sweep(ProxyExecutor ex, SessionRegistry& sessions) {
+  net::co_spawn(ex, sweep_deadlines(sessions), net::detached);
+}
+
+}  // namespace podguard::healthproxy

@@ -1,0 +1,643 @@
+// The proxy's request path in-process: a real Session between a client and a scripted app on loopback
+// sockets (session_harness.hpp). Each case names the rule it checks; they need no PostgreSQL and run in
+// milliseconds, except where a case waits out a timeout on purpose.
+#include <doctest/doctest.h>
+
+#include "common/ascii.hpp"
+#include "healthproxy/proxy/session_harness.hpp"
+
+using namespace podguard::healthproxy;
+using namespace podguard::healthproxy::testing;
+using namespace std::chrono_literals;
+namespace ascii = podguard::ascii;
+
+namespace {
+
+std::string ok(std::string_view body, std::string_view extra = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" +
+         std::string(body);
+}
+
+// The value of a field, or "" when absent.
+template <class Message>
+std::string field(const Message& m, std::string_view name) {
+  auto it = m.find(name);
+  return it == m.end() ? std::string() : std::string(it->value());
+}
+
+}  // namespace
+
+// ---- 1xx interim responses ----
+
+TEST_CASE("RFC 9110 15.2: a 1xx goes to an HTTP/1.1 client, the final response follows, the next client gets its own") {
+  ProxyUnderTest p;
+  p.start();
+  auto a = p.client();
+  a.send("GET /hints HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload; as=style\r\n\r\n");
+  auto interim = a.read_response();
+  REQUIRE(interim);
+  CHECK(interim->result_int() == 103);
+  CHECK(field(*interim, "Link") == "</app.css>; rel=preload; as=style");
+  std::this_thread::sleep_for(100ms);
+  app->send(ok("for-client-A"));
+  auto final_a = a.read_response();
+  REQUIRE(final_a);
+  CHECK(final_a->result_int() == 200);
+  CHECK(final_a->body() == "for-client-A");
+
+  auto b = p.client();
+  b.send("GET /other HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(app->read_request());  // the pooled connection, reused only after A's final response
+  app->send(ok("for-client-B"));
+  auto res_b = b.read_response();
+  REQUIRE(res_b);
+  CHECK(res_b->body() == "for-client-B");
+}
+
+TEST_CASE("RFC 9110 15.2: several 1xx in a row, then the final response with its body") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.js>\r\n\r\n" + ok("final"));
+  auto r1 = c.read_response();
+  auto r2 = c.read_response();
+  auto r3 = c.read_response();
+  REQUIRE(r1);
+  REQUIRE(r2);
+  REQUIRE(r3);
+  CHECK(r1->result_int() == 102);
+  CHECK(r2->result_int() == 103);
+  CHECK(r3->result_int() == 200);
+  CHECK(r3->body() == "final");
+}
+
+TEST_CASE("RFC 9110 15.2: an HTTP/1.0 client never sees a 1xx, only the final response") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /hints HTTP/1.0\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 103 Early Hints\r\nLink: </app.css>\r\n\r\n");
+  std::this_thread::sleep_for(50ms);
+  app->send(ok("final"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 200);
+  CHECK(res->body() == "final");
+}
+
+TEST_CASE("RFC 9110 15.2: an app that closes after a 1xx gets the client a 502, and its connection is not pooled") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 103 Early Hints\r\n\r\n");
+  }  // closed before the final response
+  auto interim = c.read_response();
+  REQUIRE(interim);
+  CHECK(interim->result_int() == 103);
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 502);
+}
+
+// ---- Content-Length: 0, replayable requests, pooled connections ----
+
+namespace {
+// A first request that leaves an app connection in the pool; returns that connection.
+Peer warm_up(ProxyUnderTest& p, Peer& c) {
+  c.send("GET /warm-up HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("warm"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "warm");
+  return std::move(*app);
+}
+
+// The app closed its idle keep-alive connection (uvicorn after 5 s); the next request must not fail.
+void body_less_after_app_closed(const std::string& request, unsigned app_status, const std::string& want_target) {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  {
+    auto stale = warm_up(p, c);
+  }  // the app closes it, as uvicorn does after its keep-alive timeout
+  std::this_thread::sleep_for(50ms);
+  c.send(request);
+  auto fresh = p.app.accept();
+  REQUIRE(fresh);
+  auto req = fresh->read_request();
+  REQUIRE(req);
+  CHECK(req->target() == want_target);
+  CHECK(req->body().empty());
+  fresh->send("HTTP/1.1 " + std::to_string(app_status) + " X\r\nContent-Length: 0\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == app_status);
+}
+}  // namespace
+
+TEST_CASE("RFC 9112 6.3: DELETE with Content-Length: 0 has no body; an app connection closed meanwhile is not used") {
+  body_less_after_app_closed("DELETE /api/v1/tasks/999 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 204,
+                             "/api/v1/tasks/999");
+}
+
+TEST_CASE("RFC 9112 6.3: a body-less fetch POST (Content-Length: 0) after the app closed the pooled connection") {
+  body_less_after_app_closed(
+      "POST /api/v1/auth/logout HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n", 200,
+      "/api/v1/auth/logout");
+}
+
+TEST_CASE("RFC 9112 6.3: a POST with a body after the app closed the pooled connection") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  { auto stale = warm_up(p, c); }
+  std::this_thread::sleep_for(50ms);
+  c.send("POST /api/v1/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+  auto fresh = p.app.accept();
+  REQUIRE(fresh);
+  auto req = fresh->read_request();
+  REQUIRE(req);
+  CHECK(req->body() == "{\"a\":1}");
+  fresh->send(ok("{\"a\":1}"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "{\"a\":1}");
+}
+
+TEST_CASE("RFC 9112 6.3: Content-Length: 0 is forwarded as Content-Length: 0, and the request completes at once") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(field(*req, "Content-Length") == "0");
+  CHECK(field(*req, "Transfer-Encoding").empty());
+  app->send(ok("done"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "done");
+}
+
+TEST_CASE("RFC 9112 9.3.1: an idempotent request is retried once when a reused connection dies before any response byte") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  auto stale = warm_up(p, c);
+  c.send("GET /again HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(stale.read_request());
+  stale.shutdown_send();  // the app closes as the request arrives (the keep-alive race)
+  { auto gone = std::move(stale); }
+  auto fresh = p.app.accept();
+  REQUIRE(fresh);
+  auto req = fresh->read_request();
+  REQUIRE(req);
+  CHECK(req->target() == "/again");
+  fresh->send(ok("again"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "again");
+}
+
+TEST_CASE("RFC 9110 9.2.2: a POST is not replayed when the reused connection dies after it was sent (502)") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  auto stale = warm_up(p, c);
+  c.send("POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  REQUIRE(stale.read_request());
+  { auto gone = std::move(stale); }
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 502);
+  CHECK_FALSE(p.app.accept(200ms));  // never sent a second time
+}
+
+TEST_CASE("--upstream-idle-timeout: an app connection idle longer than that is closed, not reused") {
+  ProxyUnderTest p;
+  p.options.upstream_idle_timeout = 200ms;
+  p.start();
+  auto c = p.client();
+  auto first = warm_up(p, c);
+  std::this_thread::sleep_for(400ms);
+  c.send("GET /later HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto fresh = p.app.accept(1000ms);
+  REQUIRE(fresh);
+  auto req = fresh->read_request();
+  REQUIRE(req);
+  CHECK(req->target() == "/later");
+  fresh->send(ok("later"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "later");
+  CHECK(first.closed_within(1000ms));
+}
+
+TEST_CASE("--upstream-idle-timeout: its default is below uvicorn's 5 s keep-alive") {
+  CHECK(Options{}.upstream_idle_timeout > 0ms);
+  CHECK(Options{}.upstream_idle_timeout < 5000ms);
+}
+
+TEST_CASE("--upstream-idle-timeout: a connection used within it is reused") {
+  ProxyUnderTest p;
+  p.options.upstream_idle_timeout = 2000ms;
+  p.start();
+  auto c = p.client();
+  auto app = warm_up(p, c);
+  c.send("GET /soon HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto req = app.read_request();
+  REQUIRE(req);
+  CHECK(req->target() == "/soon");
+  app.send(ok("soon"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "soon");
+}
+
+// ---- HTTP/1.0 ----
+
+TEST_CASE("RFC 9112 9.3: an HTTP/1.0 keep-alive request gets Connection: keep-alive and the connection stays usable") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /health HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("one"));
+  auto r1 = c.read_response();
+  REQUIRE(r1);
+  CHECK(r1->body() == "one");
+  CHECK(ascii::iequals(field(*r1, "Connection"), "keep-alive"));
+  c.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\nHost: t\r\n\r\n");
+  REQUIRE(app->read_request());
+  app->send(ok("two"));
+  auto r2 = c.read_response();
+  REQUIRE(r2);
+  CHECK(r2->body() == "two");
+}
+
+TEST_CASE("RFC 9112 9.3: an HTTP/1.0 request without keep-alive is answered and the connection closed") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /health HTTP/1.0\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("one"));
+  auto r1 = c.read_response();
+  REQUIRE(r1);
+  CHECK(r1->body() == "one");
+  CHECK(c.closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9112 7.1: a chunked app response reaches an HTTP/1.0 client unchunked, ended by the close") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  auto raw = c.read_raw(1 << 16, 1000ms);
+  CHECK(raw.find("Transfer-Encoding") == std::string::npos);
+  CHECK(raw.ends_with("\r\n\r\nabcde"));
+  CHECK(c.closed_within(1000ms));
+}
+
+// ---- chunked request bodies ----
+
+TEST_CASE("RFC 9112 7.1: an invalid chunk size (0x2) is answered 400 and the connection closed") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /api/v1/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n{}\r\n0\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 400);
+  CHECK(c.closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9112 7.1: an invalid chunk size after the head went to the app is answered 400") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /api/v1/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  std::this_thread::sleep_for(50ms);
+  c.send("zz\r\n{}\r\n0\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 400);
+  CHECK(c.closed_within(1000ms));
+  CHECK(app->closed_within(1000ms));  // the app's half-sent request is abandoned with its connection
+}
+
+TEST_CASE("RFC 9112 7.1: a chunked request body is relayed chunked, with the Transfer-Encoding coding in any case") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(req->body() == "abcde");
+  app->send(ok("got"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "got");
+}
+
+// ---- header limits ----
+
+TEST_CASE("--max-header-size: the default takes a 24 KB Cookie (uvicorn does, Better Auth sends up to 24 KB)") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  std::string cookie(24 * 1000, 'c');
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nCookie: s=" + cookie + "\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(field(*req, "Cookie").size() == cookie.size() + 2);
+  app->send(ok("ok"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 200);
+}
+
+TEST_CASE("RFC 6585 5: a header block over --max-header-size is 431") {
+  ProxyUnderTest p;
+  p.options.max_header_bytes = 4096;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(5000, 'a') + "\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 431);
+  CHECK_FALSE(p.app.accept(100ms));
+}
+
+TEST_CASE("RFC 9110 15.5.14: a Content-Length over --max-body-size is 413 before any byte reaches the app") {
+  ProxyUnderTest p;
+  p.options.max_body_bytes = 1024;
+  p.start();
+  auto c = p.client();
+  c.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 413);
+  CHECK_FALSE(p.app.accept(100ms));
+}
+
+TEST_CASE("RFC 9110 15.5.14: a chunked body that grows over --max-body-size is 413") {
+  ProxyUnderTest p;
+  p.options.max_body_bytes = 1024;
+  p.start();
+  auto c = p.client();
+  c.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(0x800, 'x') + "\r\n0\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 413);
+}
+
+// ---- request smuggling (RFC 9112 6.1, 6.3) ----
+
+TEST_CASE("RFC 9112 6.1: Content-Length together with Transfer-Encoding is 400, in either order") {
+  for (std::string head : {"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n"}) {
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send("POST / HTTP/1.1\r\nHost: t\r\n" + head + "\r\n0\r\n\r\n");
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->result_int() == 400);
+    CHECK_FALSE(p.app.accept(100ms));
+  }
+}
+
+TEST_CASE("RFC 9112 6.3: two different Content-Lengths, or a final coding other than chunked, are 400") {
+  for (std::string head : {"Content-Length: 2\r\nContent-Length: 3\r\n", "Transfer-Encoding: gzip\r\n",
+                           "Transfer-Encoding: chunked, gzip\r\n"}) {
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send("POST / HTTP/1.1\r\nHost: t\r\n" + head + "\r\n{}");
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->result_int() == 400);
+    CHECK_FALSE(p.app.accept(100ms));
+  }
+}
+
+// ---- hop-by-hop fields ----
+
+TEST_CASE("RFC 9110 7.6.1: Connection and the fields it names stop at the proxy, both ways") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: Keep-Alive, X-Hop\r\nX-Hop: secret\r\nTE: trailers\r\n"
+         "Keep-Alive: timeout=5\r\nX-End: 1\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(field(*req, "X-Hop").empty());
+  CHECK(field(*req, "TE").empty());
+  CHECK(field(*req, "Keep-Alive").empty());
+  CHECK(field(*req, "X-End") == "1");
+  CHECK(field(*req, "X-Forwarded-For") == "127.0.0.1");
+  app->send("HTTP/1.1 200 OK\r\nConnection: X-App-Hop\r\nX-App-Hop: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(field(*res, "X-App-Hop").empty());
+  CHECK(field(*res, "Keep-Alive").empty());
+  CHECK(res->body() == "ok");
+}
+
+TEST_CASE("RFC 9110 7.6.1: Connection: Close in any case closes the client connection after the response") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: CLOSE\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("bye"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(ascii::iequals(field(*res, "Connection"), "close"));
+  CHECK(c.closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9110 10.1.1: Expect: 100-Continue (any case) gets a 100 before the body is sent") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\nContent-Length: 5\r\n\r\n");
+  auto cont = c.read_response(1000ms);
+  REQUIRE(cont);
+  CHECK(cont->result_int() == 100);
+  c.send("hello");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(req->body() == "hello");
+  CHECK(field(*req, "Expect").empty());
+  app->send(ok("thanks"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "thanks");
+}
+
+// ---- responses without a body (RFC 9112 6.3) ----
+
+TEST_CASE("RFC 9112 6.3: the response to HEAD has no body whatever its Content-Length, and the connection goes on") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n");
+  auto res = c.read_response(3000ms, true);
+  REQUIRE(res);
+  CHECK(field(*res, "Content-Length") == "1234");
+  c.send("GET /next HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(req->target() == "/next");
+  app->send(ok("next"));
+  auto next = c.read_response();
+  REQUIRE(next);
+  CHECK(next->body() == "next");
+}
+
+TEST_CASE("RFC 9112 6.3: 204 and 304 end at their head, and the connection goes on") {
+  for (std::string status : {"204 No Content", "304 Not Modified"}) {
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 " + status + "\r\n\r\n");
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->body().empty());
+    CHECK(field(*res, "Transfer-Encoding").empty());
+    c.send("GET /next HTTP/1.1\r\nHost: t\r\n\r\n");
+    REQUIRE(app->read_request());
+    app->send(ok("next"));
+    auto next = c.read_response();
+    REQUIRE(next);
+    CHECK(next->body() == "next");
+  }
+}
+
+TEST_CASE("RFC 9112 6.3: a close-delimited app response reaches an HTTP/1.1 client chunked") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-close");
+  }
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "until-close");
+  CHECK(ascii::iequals(field(*res, "Transfer-Encoding"), "chunked"));
+}
+
+// ---- pipelining (RFC 9112 9.3.2) ----
+
+TEST_CASE("RFC 9112 9.3.2: pipelined requests are answered in order") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\n\r\nGET /3 HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  for (int i = 1; i <= 3; ++i) {
+    auto req = app->read_request();
+    REQUIRE(req);
+    CHECK(req->target() == "/" + std::to_string(i));
+    app->send(ok("r" + std::to_string(i)));
+  }
+  for (int i = 1; i <= 3; ++i) {
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->body() == "r" + std::to_string(i));
+  }
+}
+
+// ---- Upgrade (RFC 9110 7.8) and streaming ----
+
+TEST_CASE("RFC 9110 7.8: a WebSocket upgrade (tokens in any case) becomes a tunnel both ways") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /ws HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK(ascii::iequals(field(*req, "Upgrade"), "websocket"));
+  CHECK(ascii::iequals(field(*req, "Connection"), "upgrade"));
+  app->send("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\nfrom-app");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 101);
+  CHECK(c.read_raw(8) == "from-app");
+  c.send("from-client");
+  CHECK(app->read_raw(11) == "from-client");
+}
+
+TEST_CASE("SSE: the head and the first event reach the client before the app finishes the stream") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "f\r\ndata: first\n\n\r\n");
+  auto first = c.read_raw(1 << 16, 500ms);
+  CHECK(first.find("data: first") != std::string::npos);
+  app->send("0\r\n\r\n");
+}
