@@ -257,7 +257,8 @@ def chat(body: ChatIn, claims: dict | None = Depends(token_claims), interval_ms:
         titles = c.execute(sa.select(_tasks.c.title).where(_tasks.c.user_id == uid, _tasks.c.done.is_(False))
                            .order_by(_tasks.c.id)).scalars().all()
         listed = ", ".join(f'"{t}"' for t in titles) if titles else "none"
-        reply = f"You said: {body.message.strip()}. You have {len(titles)} open tasks: {listed}."
+        noun = "task" if len(titles) == 1 else "tasks"
+        reply = f'You said: "{body.message.strip()}". You have {len(titles)} open {noun}: {listed}.'
         c.execute(_messages.insert(), [{"user_id": uid, "role": "user", "content": body.message},
                                        {"user_id": uid, "role": "assistant", "content": reply}])
         c.commit()
