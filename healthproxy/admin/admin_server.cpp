@@ -42,7 +42,8 @@ AdminResponse handle_admin(const std::string& method, const std::string& target,
                            const Metrics& metrics) {
   std::string_view path(target);
   if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
-  const bool known = path == "/livez" || path == "/readyz" || path == "/startupz" || path == "/metrics" || path == "/status";
+  const bool known = path == "/livez" || path == "/readyz" || path == "/servingz" || path == "/startupz" ||
+                     path == "/metrics" || path == "/status";
   if (!known) return text(404, "not found\n");
   if (method != "GET" && method != "HEAD") return text(405, "method not allowed\n");
 
@@ -52,6 +53,17 @@ AdminResponse handle_admin(const std::string& method, const std::string& target,
     auto reasons = state.not_ready_reasons();
     if (reasons.empty()) reasons = "not ready\n";  // became ready between the two reads
     return text(503, std::move(reasons));
+  }
+  if (path == "/servingz") {
+    // The kubelet's readiness gate when the chart keeps the pod in the Service through a database
+    // outage: healthproxy itself then answers 503 + Retry-After + {"detail": ...}, where an empty
+    // Service would refuse the connection. It ignores the database on purpose, also before the first
+    // good probe: a pod replaced during an outage (a drain, a rollout) must turn Ready too, or the
+    // PodDisruptionBudget stops the next eviction until the database is back.
+    if (!state.started()) return text(503, "not started\n");
+    if (state.draining()) return text(503, "draining\n");
+    if (!state.upstream_up()) return text(503, "upstream down\n");
+    return text(200, "ok\n");
   }
   if (path == "/startupz") return state.started() ? text(200, "ok\n") : text(503, "not started\n");
   if (path == "/metrics") return AdminResponse{200, prometheus_text, metrics.render(state)};

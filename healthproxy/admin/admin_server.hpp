@@ -4,6 +4,9 @@
 //                  would make the kubelet restart every replica at once during a database outage)
 //   GET /readyz    200 when started, not draining, database up and upstream reachable; else 503 with
 //                  the reasons in the body, one per line
+//   GET /servingz  200 when started, not draining and the upstream reachable, whatever the database
+//                  does: a readiness gate that keeps the pod in the Service through a database
+//                  outage, answering 503 + Retry-After itself
 //   GET /startupz  200 once the listeners are bound
 //   GET /metrics   Prometheus text format
 //   GET /status    JSON: state, since, consecutive failures, last error (redacted), next probe
