@@ -29,7 +29,7 @@ of the two calls renders the container, according to podguard.sidecar.native.
     app only once healthproxy's startupProbe passes, and stops healthproxy only after the app.
   - regular: in containers, next to the app.
 The startupProbe is GET /livez, never the database: a database outage must not hold the pod in
-Init. Readiness (GET /readyz) reflects the database; see podguard.probes.
+Init. Readiness follows config.readinessGate (GET /servingz or /readyz); see podguard.probes.
 Usage:
   initContainers:
     {{- include "podguard.sidecar" (dict "config" .Values.healthproxy "in" "initContainers"
@@ -41,7 +41,7 @@ Usage:
           "upstreamPort" 8000 "env" $databaseUrlEnv "context" $) | nindent 4 }}
 Params:
   config   image {repository, tag, digest, pullPolicy}; sidecarMode (auto|native|regular);
-           ports {http: 8080, admin: 9901}; databaseUrlEnv (default DATABASE_URL: the variable
+           ports {http: 8080, admin: 9901}; readinessGate (serving|database); databaseUrlEnv (default DATABASE_URL: the variable
            healthproxy reads the URL from, never a flag, which `ps` would show); flags: healthproxy
            flags by camelCase name (probeInterval: 5s -> --probe-interval=5s; a list repeats the
            flag, e.g. passthrough, corsAllowOrigin; an empty value keeps healthproxy's default);
