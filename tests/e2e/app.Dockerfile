@@ -11,7 +11,7 @@ RUN set -eux; \
       python3 python3-fastapi python3-uvicorn python3-websockets \
       python3-sqlalchemy python3-psycopg2 python3-pydantic; \
     rm -rf /var/lib/apt/lists/*
-COPY tests/app/todo_app.py /app/todo_app.py
+COPY tests/app/todo_app.py tests/app/todo_auth.py /app/
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 USER 65532:65532
 # 127.0.0.1:8000, as in the chart: only healthproxy, in the same network namespace, reaches it.
