@@ -6,6 +6,7 @@
 #   podguard-cluster/coredns:1.12.4 CoreDNS from build-bins.sh
 #   podguard/initcheck:0.1.0, podguard/healthproxy:0.1.0   images/Dockerfile (the chart's appVersion)
 #   podguard-cluster/backend:1 (and :2, the same image, for the rolling update), postgres:15, frontend:1
+#                                   (the stand-ins of tests/e2e)
 # Usage: images.sh [list]   "list" prints the images the node imports, one per line, and builds nothing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,4 +38,4 @@ timed build -f images/Dockerfile --target healthproxy --build-arg VERSION="$tag"
 timed build -f tests/e2e/app.Dockerfile -t podguard-cluster/backend:1 .
 docker tag podguard-cluster/backend:1 podguard-cluster/backend:2
 timed build -f tests/e2e/postgres.Dockerfile -t podguard-cluster/postgres:15 .
-timed build -f tests/cluster/images/frontend-standin.Dockerfile -t podguard-cluster/frontend:1 .
+timed build -f tests/e2e/frontend.Dockerfile -t podguard-cluster/frontend:1 .
