@@ -3,7 +3,10 @@
 #   1. the static release build (what the images ship): unit tests and integration tests against a
 #      real PostgreSQL, real processes and an empty root;
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. each libFuzzer target for a bounded time (PODGUARD_FUZZ_SECONDS, default 60).
+#   3. each libFuzzer target for a bounded time (PODGUARD_FUZZ_SECONDS, default 60);
+#   4. the cluster stage (tests/cluster/run.sh): a real one-node Kubernetes v1.34.4, the chart
+#      installed the Minikube way, the seeds' acceptance scenarios as named checks. PODGUARD_CLUSTER=0
+#      skips it (and says so); CLUSTER_STABLE_MINUTES sets scenario 9's length (default 10).
 # Ends with one line "total: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +55,23 @@ for target in build/fuzz/tests/fuzz/*_fuzz; do
     failed=$((failed + 1))
   fi
 done
+
+if [[ ${PODGUARD_CLUSTER:-1} == 1 ]]; then
+  echo "=== cluster: a real Kubernetes node and the acceptance scenarios (tests/cluster/run.sh)"
+  cluster_log=$(mktemp)
+  set +e
+  bash tests/cluster/run.sh 2>&1 | tee "$cluster_log"
+  cluster_rc=${PIPESTATUS[0]}
+  set -e
+  cluster_passed=$(grep -c '^ok   - cluster ' "$cluster_log" || true)
+  cluster_failed=$(grep -c '^FAIL - cluster ' "$cluster_log" || true)
+  # A run that ended before reporting any check (or failed without saying why) still counts as failed.
+  if ((cluster_rc != 0 && cluster_failed == 0)); then cluster_failed=1; echo "FAIL - cluster stage exited $cluster_rc"; fi
+  passed=$((passed + cluster_passed))
+  failed=$((failed + cluster_failed))
+else
+  echo "SKIP - cluster stage (PODGUARD_CLUSTER=0): not counted as passed"
+fi
 
 echo "total: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

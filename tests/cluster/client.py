@@ -10,7 +10,7 @@ and time. Prints one JSON object.
   writes URL --count N --threads T     N concurrent POSTs of a task; ids, statuses, duplicates
   get URL [URL...]                     status and body (first 2000 bytes) of each
 """
-import argparse, collections, http.client, json, socket, sys, threading, time, urllib.parse
+import argparse, collections, http.client, json, signal, socket, sys, threading, time, urllib.parse
 
 TIMEOUT = 3.0
 
@@ -84,7 +84,10 @@ def loop(a):
     counts, timeline, bad503, sample503 = collections.Counter(), [], 0, None
     t0 = time.monotonic()
     deadline, last, n = t0 + a.duration, None, 0
-    while time.monotonic() < deadline and n < a.max:
+    stop = []  # SIGINT or SIGTERM: finish the current request, then report
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.append(1))
+    while time.monotonic() < deadline and n < a.max and not stop:
         start = time.monotonic()
         outcome, status, hdrs, data = c.request()
         n += 1
@@ -127,7 +130,7 @@ def writes(a):
         t.join(timeout=120)
     ids = [tid for _, tid in results if tid is not None]
     print(json.dumps({"requests": len(results), "counts": dict(collections.Counter(o for o, _ in results)),
-                      "ids": len(ids), "duplicate_ids": len(ids) - len(set(ids)),
+                      "ids": len(ids), "first_id": ids[0] if ids else None, "duplicate_ids": len(ids) - len(set(ids)),
                       "seconds": round(time.monotonic() - t0, 2)}))
 
 

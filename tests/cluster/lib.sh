@@ -40,6 +40,13 @@ client() {
   local limit=${CLIENT_TIMEOUT:-900}
   timeout "$limit" kubectl -n "$NS" exec -i toolbox -- python3 - "$@" <"$here/client.py"
 }
+# stop_loops: ends every `client loop` running in the toolbox early (SIGINT: each reports and exits).
+stop_loops() { k exec toolbox -- python3 -c 'import os, signal
+for p in os.listdir("/proc"):
+    if p.isdigit() and int(p) not in (1, os.getpid()):
+        try:
+            if b"loop" in open(f"/proc/{p}/cmdline", "rb").read(): os.kill(int(p), signal.SIGINT)
+        except OSError: pass' >/dev/null 2>&1; }
 # json FILE EXPR: a field of client.py's output (python3 -c, no jq here).
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
 
@@ -57,6 +64,8 @@ all_ready() { # all_ready SELECTOR N: exactly N pods match, all Ready, none term
   got=$(k get pods -l "$sel" -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}')
   [[ $(grep -c . <<<"$got") -eq $n ]] && ! grep -qv '^|True$' <<<"$got"
 }
+# Backend pods that are Ready and not terminating.
+n_live_ready_backends() { k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^|True$' || true; }
 
 # diagnose: what a failed check needs to be understood. Never prints Secrets.
 diagnose() {
