@@ -1,11 +1,11 @@
 {{/*
 podguard.probes: kubelet probes on healthproxy's admin port. The readinessProbe follows
 config.readinessGate:
-  serving   (default) GET /servingz: 503 until the database has been reached once, while the app is
+  serving   GET /servingz: 503 until the database has been reached once, while the app is
             unreachable and while draining; a later database outage keeps the pod Ready, so the
             Service keeps its endpoints and clients get healthproxy's 503 + Retry-After +
             {"detail": ...} instead of a refused connection (measured: tests/cluster, scenario 5)
-  database  GET /readyz: also 503 while the database is down; every replica leaves the Service
+  database  (the library's default, for the app-container use below) GET /readyz: also 503 while the database is down; every replica leaves the Service
             together during an outage and clients see connection refused
 /readyz reports the database either way (helm test, monitoring). livenessProbe GET /livez
 answers 200 as long as healthproxy's own loop runs (it never looks at the database, so a database
@@ -17,7 +17,7 @@ or in an app container of the same pod, to hold that container's readiness on th
 livenessProbe in the config you pass there, an app's liveness is its own business):
   {{- include "podguard.probes" (dict "config" (merge (dict "livenessProbe" (dict "enabled" false)) .Values.healthproxy)) | nindent 10 }}
 Params:
-  config   ports.admin (default 9901); readinessGate (serving|database, default serving); readinessProbe, livenessProbe, startupProbe: {enabled (default
+  config   ports.admin (default 9901); readinessGate (serving|database, default database; todo-chatbot sets serving); readinessProbe, livenessProbe, startupProbe: {enabled (default
            true), and the native fields: initialDelaySeconds, periodSeconds, timeoutSeconds,
            successThreshold, failureThreshold}
   startup  render the startupProbe as well
@@ -25,7 +25,7 @@ Params:
 {{- define "podguard.probes" -}}
 {{- $config := .config | default dict -}}
 {{- $adminPort := int (dig "ports" "admin" 9901 $config) -}}
-{{- $gate := toString ($config.readinessGate | default "serving") -}}
+{{- $gate := toString ($config.readinessGate | default "database") -}}
 {{- if not (has $gate (list "serving" "database")) -}}
   {{- fail (printf "podguard: readinessGate must be serving or database, not %q" $gate) -}}
 {{- end -}}
