@@ -82,6 +82,7 @@ def is_fastapi_503(status, hdrs, data):
 def loop(a):
     c = Client(a.url, keepalive=not a.new_conn)
     counts, timeline, bad503, sample503 = collections.Counter(), [], 0, None
+    failures = []  # [seconds since start, outcome] of every outcome other than 200 and 503 (first 500)
     t0 = time.monotonic()
     deadline, last, n = t0 + a.duration, None, 0
     stop = []  # SIGINT or SIGTERM: finish the current request, then report
@@ -92,6 +93,8 @@ def loop(a):
         outcome, status, hdrs, data = c.request()
         n += 1
         counts[outcome] += 1
+        if outcome not in ("200", "503") and len(failures) < 500:
+            failures.append([round(start - t0, 2), outcome])
         if status == 503 and sample503 is None:
             sample503 = {"retry-after": hdrs.get("retry-after"), "body": data[:300].decode("utf-8", "replace")}
         if not is_fastapi_503(status, hdrs, data):
@@ -102,7 +105,7 @@ def loop(a):
         time.sleep(max(0.0, a.interval - (time.monotonic() - start)))
     c.close()
     ok = counts.get("200", 0)
-    print(json.dumps({"requests": n, "ok": ok, "failed": n - ok, "counts": dict(counts), "timeline": timeline,
+    print(json.dumps({"requests": n, "ok": ok, "failed": n - ok, "counts": dict(counts), "failures": failures, "timeline": timeline,
                       "bad_503": bad503, "sample_503": sample503, "stale_retries": Client.stale_retries, "seconds": round(time.monotonic() - t0, 1)}))
 
 

@@ -14,7 +14,7 @@ mkdir -p "$state"/{images,containerd,kubelet,etcd,logs,pv}
 docker network inspect "$NODE_NET" >/dev/null 2>&1 ||
   docker network create --subnet "$NODE_SUBNET" --label podguard-cluster=1 "$NODE_NET" >/dev/null
 "$here/pki.sh" "$state/pki" "$NODE_NAME" "$NODE_IP" >/dev/null
-sed "s#https://127.0.0.1:6443#https://$NODE_IP:6443#" "$state/pki/admin.kubeconfig" >"$out/kubeconfig"
+(umask 077 && sed "s#https://127.0.0.1:6443#https://$NODE_IP:6443#" "$state/pki/admin.kubeconfig" >"$out/kubeconfig")
 PKI_MOUNT=/etc/k8s/pki "$here/pki.sh" "$state/pki" "$NODE_NAME" "$NODE_IP" >/dev/null
 t0=$SECONDS
 rm -f "$state"/images/*.tar
