@@ -19,6 +19,8 @@
 #include <map>
 #include <string_view>
 
+#include "common/log.hpp"
+
 namespace podguard::healthproxy {
 
 namespace asio = boost::asio;
@@ -70,6 +72,16 @@ AdminResponse handle_admin(const std::string& method, const std::string& target,
   return AdminResponse{200, "application/json", state.status_json() + "\n"};
 }
 
+AdminResponse handle_drain(const std::string& method, bool from_loopback, HealthState& state) {
+  if (method != "GET" && method != "POST") return text(405, "method not allowed\n");
+  // Anything in the cluster reaches the admin port (the kubelet, helm test, Prometheus); only the
+  // pod itself may take it out of service.
+  if (!from_loopback) return text(403, "only from the pod itself (127.0.0.1)\n");
+  if (!state.draining()) log::info("draining on request (preStop): readiness is now 503, connections close after their response");
+  state.set_draining();
+  return text(200, "draining\n");
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Server
 
@@ -84,7 +96,7 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 // Shared by the accept loop and every connection coroutine, so none of them outlives what it uses
 // even when the AdminServer is destroyed first. Everything here is touched only on `strand`.
 struct Core {
-  Core(asio::io_context& ioc_, const tcp::endpoint& endpoint, const HealthState& state_, const Metrics& metrics_)
+  Core(asio::io_context& ioc_, const tcp::endpoint& endpoint, HealthState& state_, const Metrics& metrics_)
       : ioc(ioc_), strand(asio::make_strand(ioc_)), acceptor(strand), state(state_), metrics(metrics_) {
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -106,7 +118,7 @@ struct Core {
   Strand strand;
   tcp::acceptor acceptor;
   tcp::endpoint bound;
-  const HealthState& state;
+  HealthState& state;
   const Metrics& metrics;
   bool started = false, stopped = false;
   std::uint64_t next_id = 0;
@@ -151,7 +163,12 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_p
     }
     const auto& req = parser.get();
     const bool head = req.method() == http::verb::head;
-    auto answer = handle_admin(std::string(req.method_string()), std::string(req.target()), core->state, core->metrics);
+    const std::string target(req.target());
+    boost::system::error_code peer_ec;
+    const auto peer = stream->socket().remote_endpoint(peer_ec);
+    auto answer = target == "/drainz"
+                      ? handle_drain(std::string(req.method_string()), !peer_ec && peer.address().is_loopback(), core->state)
+                      : handle_admin(std::string(req.method_string()), target, core->state, core->metrics);
 
     http::response<http::string_body> res{static_cast<http::status>(answer.status), req.version()};
     res.set(http::field::server, "podguard-healthproxy");
@@ -206,7 +223,7 @@ struct AdminServer::Impl {
   std::shared_ptr<Core> core;
 };
 
-AdminServer::AdminServer(asio::io_context& ioc, const tcp::endpoint& endpoint, const HealthState& state,
+AdminServer::AdminServer(asio::io_context& ioc, const tcp::endpoint& endpoint, HealthState& state,
                          const Metrics& metrics)
     : impl_(std::make_unique<Impl>(Impl{std::make_shared<Core>(ioc, endpoint, state, metrics)})) {}
 

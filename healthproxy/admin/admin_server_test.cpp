@@ -176,6 +176,20 @@ TEST_CASE("admin: /servingz ignores the database, not the app or a drain") {
   CHECK(handle_admin("GET", "/servingz", s, m).body == "draining\n");
 }
 
+TEST_CASE("admin: /drainz drains only for the pod itself") {
+  HealthState s;
+  make_ready(s);
+  CHECK(handle_drain("GET", false, s).status == 403);
+  CHECK_FALSE(s.draining());
+  CHECK(handle_drain("DELETE", true, s).status == 405);
+  CHECK_FALSE(s.draining());
+  auto r = handle_drain("GET", true, s);
+  CHECK(r.status == 200);
+  CHECK(s.draining());
+  CHECK_FALSE(s.ready());
+  CHECK(handle_drain("POST", true, s).status == 200);  // again: still draining, no error
+}
+
 TEST_CASE("admin: /startupz is 503 before started, 200 after") {
   HealthState s;
   Metrics m;
