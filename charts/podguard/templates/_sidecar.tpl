@@ -28,6 +28,8 @@ of the two calls renders the container, according to podguard.sidecar.native.
   - native: in initContainers (after initcheck) with restartPolicy: Always. The kubelet starts the
     app only once healthproxy's startupProbe passes, and stops healthproxy only after the app.
   - regular: in containers, next to the app.
+Its preStop asks healthproxy to start draining (GET /drainz from 127.0.0.1) as soon as the pod
+terminates, which matters for a native sidecar: the kubelet sends it SIGTERM only after the app.
 The startupProbe is GET /livez, never the database: a database outage must not hold the pod in
 Init. Readiness follows config.readinessGate (GET /servingz or /readyz); see podguard.probes.
 Usage:
@@ -97,6 +99,13 @@ Params:
   {{- with include "podguard.probes" (dict "config" $config "startup" true) }}
   {{- . | nindent 2 }}
   {{- end }}
+  lifecycle:
+    # The kubelet runs every container's preStop as the pod starts terminating; a native sidecar's
+    # SIGTERM comes only after the app has exited. Draining from here closes kept-alive client
+    # connections (Connection: close) while the app still answers. /drainz accepts only loopback.
+    preStop:
+      exec:
+        command: ["/healthproxy", "probe", {{ printf "http://127.0.0.1:%d/drainz" $adminPort | quote }}]
   {{- with .env }}
   env:
     {{- toYaml . | nindent 4 }}
