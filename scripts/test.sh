@@ -23,9 +23,10 @@ jobs=$(nproc)
 cluster_prep_pid=
 if [[ ${PODGUARD_CLUSTER:-1} == 1 ]]; then
   mkdir -p tests/cluster/.out
-  (nice -n 19 tests/cluster/build-bins.sh && nice -n 19 tests/cluster/images.sh) >tests/cluster/.out/prepare.log 2>&1 &
+  # setsid: its own process group, so that the trap stops the go and docker builds under it too.
+  setsid nice -n 19 bash -c 'tests/cluster/build-bins.sh && tests/cluster/images.sh' >tests/cluster/.out/prepare.log 2>&1 &
   cluster_prep_pid=$!
-  trap '[[ -n $cluster_prep_pid ]] && kill -- "$cluster_prep_pid" 2>/dev/null; true' EXIT
+  trap '[[ -n $cluster_prep_pid ]] && kill -- "-$cluster_prep_pid" 2>/dev/null; true' EXIT
 fi
 
 # run_ctest PRESET: configure, build, test; adds the counts from CTest's summary line.
