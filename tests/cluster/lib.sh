@@ -7,6 +7,7 @@ out=${CLUSTER_OUT:-$here/.out}
 export KUBECONFIG=$out/kubeconfig
 export PATH="$out/bin:$PATH:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
 NS=${CLUSTER_NS:-todo}
+TOOLBOX_NS=$NS  # the client pod's namespace (a scenario may change NS)
 RELEASE=todo-chatbot
 CHART=$root/charts/todo-chatbot
 SECRETS=$out/secrets
@@ -38,10 +39,10 @@ wait_for() {
 # client ARGS...: client.py inside the cluster (toolbox pod), bounded by `timeout`.
 client() {
   local limit=${CLIENT_TIMEOUT:-900}
-  timeout "$limit" kubectl -n "$NS" exec -i toolbox -- python3 - "$@" <"$here/client.py"
+  timeout "$limit" kubectl -n "$TOOLBOX_NS" exec -i toolbox -- python3 - "$@" <"$here/client.py"
 }
 # stop_loops: ends every `client loop` running in the toolbox early (SIGINT: each reports and exits).
-stop_loops() { k exec toolbox -- python3 -c 'import os, signal
+stop_loops() { kubectl -n "$TOOLBOX_NS" exec toolbox -- python3 -c 'import os, signal
 for p in os.listdir("/proc"):
     if p.isdigit() and int(p) not in (1, os.getpid()):
         try:
