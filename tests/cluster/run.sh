@@ -6,7 +6,8 @@
 #   bash tests/cluster/run.sh [SCENARIO...]    default: all, in the order below
 #
 # Environment: CLUSTER_STABLE_MINUTES (scenario 9's length, default 10), CLUSTER_KEEP=1 (leave the
-# node up after the run, for debugging; tests/cluster/node-down.sh removes it), CLUSTER_OUT.
+# node up after the run, for debugging; tests/cluster/node-down.sh removes it), CLUSTER_REUSE=1 (with
+# a node left up by CLUSTER_KEEP=1: run the scenarios on it, no rebuild, no new node), CLUSTER_OUT.
 # Prints "cluster: N passed, M failed" last; exits non-zero when a check failed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,12 +53,16 @@ setup_cluster() {
   printf 'sk-proj-%s' "$(openssl rand -hex 40)" >"$SECRETS/openai-api-key"
 }
 
-stage "build binaries (Go: k8s v1.34.4 multi-call, CoreDNS v1.12.4)" "$here/build-bins.sh"
 command -v helm >/dev/null || { fail "setup" "helm is missing (scripts/install-deps.sh --test-tools installs it)"; exit 1; }
-stage "build images" "$here/images.sh"
-"$here/node-down.sh"
-stage "node up" "$here/node-up.sh"
-stage "cluster add-ons, namespace, toolbox, secrets" setup_cluster
+if [[ ${CLUSTER_REUSE:-0} == 1 ]] && kubectl get --raw /readyz >/dev/null 2>&1; then
+  echo "=== cluster: reusing the running node (CLUSTER_REUSE=1)"
+else
+  stage "build binaries (Go: k8s v1.34.4 multi-call, CoreDNS v1.12.4)" "$here/build-bins.sh"
+  stage "build images" "$here/images.sh"
+  "$here/node-down.sh"
+  stage "node up" "$here/node-up.sh"
+  stage "cluster add-ons, namespace, toolbox, secrets" setup_cluster
+fi
 
 for s in "${all[@]}"; do
   script=$(ls "$here"/scenarios/"$s"*.sh 2>/dev/null | head -1)
