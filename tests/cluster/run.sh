@@ -57,8 +57,10 @@ command -v helm >/dev/null || { fail "setup" "helm is missing (scripts/install-d
 if [[ ${CLUSTER_REUSE:-0} == 1 ]] && kubectl get --raw /readyz >/dev/null 2>&1; then
   echo "=== cluster: reusing the running node (CLUSTER_REUSE=1)"
 else
-  stage "build binaries (Go: k8s v1.34.4 multi-call, CoreDNS v1.12.4)" "$here/build-bins.sh"
-  stage "build images" "$here/images.sh"
+  if [[ ${CLUSTER_SKIP_BUILD:-0} != 1 ]]; then  # CLUSTER_SKIP_BUILD=1: use what is built (development)
+    stage "build binaries (Go: k8s v1.34.4 multi-call, CoreDNS v1.12.4)" "$here/build-bins.sh"
+    stage "build images" "$here/images.sh"
+  fi
   "$here/node-down.sh"
   stage "node up" "$here/node-up.sh"
   stage "cluster add-ons, namespace, toolbox, secrets" setup_cluster
