@@ -67,6 +67,14 @@ all_ready() { # all_ready SELECTOR N: exactly N pods match, all Ready, none term
 }
 # Backend pods that are Ready and not terminating.
 n_live_ready_backends() { k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^|True$' || true; }
+# Every live backend pod's /readyz is 200 (its healthproxy reached the database).
+backends_db_ready() {
+  local ip urls=()
+  for ip in $(k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.podIP}{"\n"}{end}' | awk -F'|' '$1 == "" && $2 != "" { print $2 }'); do
+    urls+=("http://$ip:9901/readyz")
+  done
+  ((${#urls[@]} > 0)) && client get "${urls[@]}" | python3 -c 'import json,sys; sys.exit(0 if all(r["outcome"] == "200" for r in json.load(sys.stdin)) else 1)'
+}
 
 # diagnose: what a failed check needs to be understood. Never prints Secrets.
 diagnose() {

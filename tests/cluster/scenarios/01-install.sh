@@ -23,6 +23,9 @@ t1=$(now_ms)
 if make_chart wait >"$out/helm-test.log" 2>&1 && grep -q 'Phase:.*Succeeded' "$out/helm-test.log"; then
   ok "$name: helm test" "make wait (rollouts + helm test) passed in $(secs_since "$t1") s"
 else cat "$out/helm-test.log"; fail "$name: helm test" "make wait / helm test failed"; fi
+# Both pods have reached the database (a pod is Ready before that: readinessGate serving).
+wait_for 90 "every backend pod's /readyz 200" backends_db_ready || fail "$name: database reached" "a backend pod's /readyz is not 200 after 90 s"
+note "every backend pod's /readyz 200 $(secs_since "$t0") s after the install began"
 # A task through the Service, read back by id.
 w=$(client writes "$SVC_URL/api/v1/tasks" --count 1 --threads 1 --prefix install)
 id=$(json /dev/stdin 'd["first_id"]' <<<"$w")
