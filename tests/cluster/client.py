@@ -8,7 +8,7 @@ and time. Prints one JSON object.
       connection unless --new-conn. Reports counts by outcome (HTTP status or error class), the
       timeline of outcome changes, and whether every 503 carried Retry-After and a {"detail": ...} body.
   writes URL --count N --threads T     N concurrent POSTs of a task; ids, statuses, duplicates
-  get URL [URL...]                     status and body (first 2000 bytes) of each
+  get URL [URL...]                     status, headers and body (up to 4 MB) of each
 """
 import argparse, collections, http.client, json, signal, socket, sys, threading, time, urllib.parse
 
@@ -141,7 +141,7 @@ def get(a):
     out = []
     for url in a.urls:
         outcome, status, hdrs, data = Client(url, keepalive=False).request()
-        out.append({"url": url, "outcome": outcome, "headers": hdrs, "body": data[:2000].decode("utf-8", "replace")})
+        out.append({"url": url, "outcome": outcome, "headers": hdrs, "body": data[:4_000_000].decode("utf-8", "replace")})
     print(json.dumps(out))
 
 
