@@ -20,7 +20,7 @@ k() { kubectl -n "$NS" "$@"; }
 # ok NAME FIGURES / fail NAME WHY: one line each, counted by run.sh from $RESULTS.
 ok() { echo "ok   - cluster $1: $2"; echo "ok $1" >>"$RESULTS"; }
 fail() { echo "FAIL - cluster $1: $2"; echo "fail $1" >>"$RESULTS"; }
-note() { echo "  [$(date +%T)] $*"; }
+note() { echo "  [$(date +%T)] $*" >&2; }
 now_ms() { date +%s%3N; }
 secs_since() { awk -v a="$(now_ms)" -v b="$1" 'BEGIN { printf "%.1f", (a - b) / 1000 }'; }
 
