@@ -34,7 +34,7 @@ under_load() { # under_load LABEL COMMAND...: the command while both clients run
   else cat "$out/s6-$label.log"; fail "$name: $label" "$figures"; fi
 }
 rev=$(helm -n "$NS" history "$RELEASE" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["revision"])')
-under_load upgrade helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set backend.image.tag=2 --wait --timeout 180s
+under_load upgrade helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set-string backend.image.tag=2 --wait --timeout 180s
 tag=$(k get deploy "$BACKEND" -o jsonpath='{.spec.template.spec.containers[?(@.name=="backend")].image}')
 [[ $tag == *:2 ]] || fail "$name: upgrade" "the backend image is $tag, not tag 2"
 under_load rollback helm rollback "$RELEASE" "$rev" -n "$NS" --wait --timeout 180s
