@@ -19,6 +19,8 @@
 #include <map>
 #include <string_view>
 
+#include "common/log.hpp"
+
 namespace podguard::healthproxy {
 
 namespace net = boost::asio;
@@ -42,7 +44,8 @@ AdminResponse handle_admin(const std::string& method, const std::string& target,
                            const Metrics& metrics) {
   std::string_view path(target);
   if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
-  const bool known = path == "/livez" || path == "/readyz" || path == "/startupz" || path == "/metrics" || path == "/status";
+  const bool known = path == "/livez" || path == "/readyz" || path == "/servingz" || path == "/startupz" ||
+                     path == "/metrics" || path == "/status";
   if (!known) return text(404, "not found\n");
   if (method != "GET" && method != "HEAD") return text(405, "method not allowed\n");
 
@@ -53,9 +56,30 @@ AdminResponse handle_admin(const std::string& method, const std::string& target,
     if (reasons.empty()) reasons = "not ready\n";  // became ready between the two reads
     return text(503, std::move(reasons));
   }
+  if (path == "/servingz") {
+    // The kubelet's readiness gate when the chart keeps the pod in the Service through a database
+    // outage: healthproxy itself then answers 503 + Retry-After + {"detail": ...}, where an empty
+    // Service would refuse the connection. It ignores the database on purpose, also before the first
+    // good probe: a pod replaced during an outage (a drain, a rollout) must turn Ready too, or the
+    // PodDisruptionBudget stops the next eviction until the database is back.
+    if (!state.started()) return text(503, "not started\n");
+    if (state.draining()) return text(503, "draining\n");
+    if (!state.upstream_up()) return text(503, "upstream down\n");
+    return text(200, "ok\n");
+  }
   if (path == "/startupz") return state.started() ? text(200, "ok\n") : text(503, "not started\n");
   if (path == "/metrics") return AdminResponse{200, prometheus_text, metrics.render(state)};
   return AdminResponse{200, "application/json", state.status_json() + "\n"};
+}
+
+AdminResponse handle_drain(const std::string& method, bool from_loopback, HealthState& state) {
+  if (method != "GET" && method != "POST") return text(405, "method not allowed\n");
+  // Anything in the cluster reaches the admin port (the kubelet, helm test, Prometheus); only the
+  // pod itself may take it out of service.
+  if (!from_loopback) return text(403, "only from the pod itself (127.0.0.1)\n");
+  if (!state.draining()) log::info("draining on request (preStop): readiness is now 503, connections close after their response");
+  state.set_draining();
+  return text(200, "draining\n");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -72,7 +96,7 @@ using Strand = net::strand<net::io_context::executor_type>;
 // Shared by the accept loop and every connection coroutine, so none of them outlives what it uses
 // even when the AdminServer is destroyed first. Everything here is touched only on `strand`.
 struct Core {
-  Core(net::io_context& ioc_, const tcp::endpoint& endpoint, const HealthState& state_, const Metrics& metrics_)
+  Core(net::io_context& ioc_, const tcp::endpoint& endpoint, HealthState& state_, const Metrics& metrics_)
       : ioc(ioc_), strand(net::make_strand(ioc_)), acceptor(strand), state(state_), metrics(metrics_) {
     acceptor.open(endpoint.protocol());
     acceptor.set_option(net::socket_base::reuse_address(true));
@@ -94,7 +118,7 @@ struct Core {
   Strand strand;
   tcp::acceptor acceptor;
   tcp::endpoint bound;
-  const HealthState& state;
+  HealthState& state;
   const Metrics& metrics;
   bool started = false, stopped = false;
   std::uint64_t next_id = 0;
@@ -139,7 +163,12 @@ net::awaitable<void> serve_connection(std::shared_ptr<Core> core, std::shared_pt
     }
     const auto& req = parser.get();
     const bool head = req.method() == http::verb::head;
-    auto answer = handle_admin(std::string(req.method_string()), std::string(req.target()), core->state, core->metrics);
+    const std::string target(req.target());
+    boost::system::error_code peer_ec;
+    const auto peer = stream->socket().remote_endpoint(peer_ec);
+    auto answer = target == "/drainz"
+                      ? handle_drain(std::string(req.method_string()), !peer_ec && peer.address().is_loopback(), core->state)
+                      : handle_admin(std::string(req.method_string()), target, core->state, core->metrics);
 
     http::response<http::string_body> res{static_cast<http::status>(answer.status), req.version()};
     res.set(http::field::server, "podguard-healthproxy");
@@ -194,7 +223,7 @@ struct AdminServer::Impl {
   std::shared_ptr<Core> core;
 };
 
-AdminServer::AdminServer(net::io_context& ioc, const tcp::endpoint& endpoint, const HealthState& state,
+AdminServer::AdminServer(net::io_context& ioc, const tcp::endpoint& endpoint, HealthState& state,
                          const Metrics& metrics)
     : impl_(std::make_unique<Impl>(Impl{std::make_shared<Core>(ioc, endpoint, state, metrics)})) {}
 

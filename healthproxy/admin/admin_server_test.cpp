@@ -158,6 +158,38 @@ TEST_CASE("admin: /readyz is 200 when ready") {
   CHECK(handle_admin("GET", "/readyz?verbose=1", s, m).status == 200);  // a query string is ignored
 }
 
+TEST_CASE("admin: /servingz ignores the database, not the app or a drain") {
+  HealthState s;
+  Metrics m;
+  CHECK(handle_admin("GET", "/servingz", s, m).body == "not started\n");
+  s.set_started();
+  CHECK(handle_admin("GET", "/servingz", s, m).body == "upstream down\n");  // app not checked yet
+  s.record_upstream(true, "");
+  CHECK(handle_admin("GET", "/servingz", s, m).status == 200);  // database not probed yet
+  s.record_db_probe(refused(), 1, 1);
+  CHECK(handle_admin("GET", "/readyz", s, m).status == 503);
+  CHECK(handle_admin("GET", "/servingz", s, m).status == 200);
+  s.record_upstream(false, "connect refused");
+  CHECK(handle_admin("GET", "/servingz", s, m).status == 503);
+  s.record_upstream(true, "");
+  s.set_draining();
+  CHECK(handle_admin("GET", "/servingz", s, m).body == "draining\n");
+}
+
+TEST_CASE("admin: /drainz drains only for the pod itself") {
+  HealthState s;
+  make_ready(s);
+  CHECK(handle_drain("GET", false, s).status == 403);
+  CHECK_FALSE(s.draining());
+  CHECK(handle_drain("DELETE", true, s).status == 405);
+  CHECK_FALSE(s.draining());
+  auto r = handle_drain("GET", true, s);
+  CHECK(r.status == 200);
+  CHECK(s.draining());
+  CHECK_FALSE(s.ready());
+  CHECK(handle_drain("POST", true, s).status == 200);  // again: still draining, no error
+}
+
 TEST_CASE("admin: /startupz is 503 before started, 200 after") {
   HealthState s;
   Metrics m;

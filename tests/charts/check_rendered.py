@@ -173,13 +173,13 @@ def assert_regular(docs, label, workload=None):
     return main
 
 
-def assert_healthproxy(hp, label):
+def assert_healthproxy(hp, label, ready_path="/servingz"):
     probes = {k: hp.get(k) or {} for k in ("startupProbe", "readinessProbe", "livenessProbe")}
     get = {k: (v.get("httpGet") or {}) for k, v in probes.items()}
     check(f"{label}: startupProbe is GET /livez on the admin port (never the database)",
           get["startupProbe"].get("path") == "/livez" and get["startupProbe"].get("port") == 9901, probes["startupProbe"])
-    check(f"{label}: readinessProbe GET /readyz, livenessProbe GET /livez on 9901",
-          get["readinessProbe"] == {"path": "/readyz", "port": 9901} and get["livenessProbe"] == {"path": "/livez", "port": 9901},
+    check(f"{label}: readinessProbe GET {ready_path} (healthproxy.readinessGate), livenessProbe GET /livez on 9901",
+          get["readinessProbe"] == {"path": ready_path, "port": 9901} and get["livenessProbe"] == {"path": "/livez", "port": 9901},
           get)
     ports = {p["name"]: p["containerPort"] for p in hp.get("ports") or []}
     check(f"{label}: healthproxy ports http-proxy 8080 and admin 9901", ports == {"http-proxy": 8080, "admin": 9901}, ports)
@@ -387,8 +387,9 @@ def assert_network_policies(docs, label):
 
 def assert_backend_pdb(docs, label):
     pdb = one(docs, "PodDisruptionBudget", f"{FULL}-backend")
-    check(f"{label}: the backend's PodDisruptionBudget allows one eviction at a time and selects the backend pods",
+    check(f"{label}: the backend's PodDisruptionBudget allows one eviction at a time, always lets a not-ready pod go, and selects the backend pods",
           pdb["spec"]["maxUnavailable"] == 1
+          and pdb["spec"].get("unhealthyPodEvictionPolicy") == "AlwaysAllow"
           and pdb["spec"]["selector"]["matchLabels"] == backend(docs)["spec"]["selector"]["matchLabels"], pdb["spec"])
 
 
@@ -414,6 +415,15 @@ def check_regular(path):
     app = container(pod_spec(backend(docs)), "containers", "backend")
     check(f"{label}: backend preStop falls back to exec sleep before 1.30",
           app["lifecycle"]["preStop"] == {"exec": {"command": ["sleep", "5"]}}, app.get("lifecycle"))
+
+
+def check_gate_database(path):
+    """healthproxy.readinessGate=database: the kubelet's readiness is /readyz (the database)."""
+    docs = load(path)
+    label = "readinessGate=database"
+    hp = assert_native(docs, label)
+    if hp:
+        assert_healthproxy(hp, label, ready_path="/readyz")
 
 
 def check_forced_native(path):

@@ -162,6 +162,7 @@ render minimal "$TODO" 1.28 "${SECRETS[@]}" --set initcheck.enabled=false --set 
 render existing-secrets "$TODO" 1.30 --set secrets.existingSecret=app-secrets --set postgresql.auth.existingSecret=pg-secret
 render forced-native "$TODO" 1.28 "${SECRETS[@]}" --set healthproxy.sidecarMode=native
 render forced-regular "$TODO" 1.30 "${SECRETS[@]}" --set healthproxy.sidecarMode=regular
+render gate-database "$TODO" 1.30 "${SECRETS[@]}" --set healthproxy.readinessGate=database
 render single "$TODO" 1.30 "${SECRETS[@]}" --set backend.replicas=1 --set networkPolicy.enabled=false
 render config-changed "$TODO" 1.30 "${SECRETS[@]}" --set backend.config.LOG_LEVEL=debug
 printf '%s' 'another-auth-secret-0123456789abcdefXYZ' >"$WORK/other-secret"
@@ -206,6 +207,7 @@ run_python default "$R/default-1.30.yaml"
 run_python regular "$R/default-1.28.yaml"
 run_python forced-native "$R/forced-native.yaml"
 run_python forced-regular "$R/forced-regular.yaml"
+run_python gate-database "$R/gate-database.yaml"
 run_python dev "$R/dev-1.30.yaml"
 run_python neon "$R/neon-1.30.yaml"
 run_python existing-secrets "$R/existing-secrets.yaml"
@@ -235,6 +237,7 @@ reject "backend.replicas: 0" "at '/backend/replicas': minimum: got 0, want 1" "$
 reject "frontend.replicas: 0" "at '/frontend/replicas': minimum: got 0, want 1" "$TODO" "${SECRETS[@]}" --set frontend.replicas=0
 reject "healthproxy.sidecarMode: bogus" "at '/healthproxy/sidecarMode': value must be one of 'auto', 'native', 'regular'" \
   "$TODO" "${SECRETS[@]}" --set healthproxy.sidecarMode=bogus
+reject "healthproxy.readinessGate: bogus" "at '/healthproxy/readinessGate'" "$TODO" "${SECRETS[@]}" --set healthproxy.readinessGate=bogus
 reject "a missing required key (backend.image.repository)" "at '/backend/image': missing property 'repository'" \
   "$TODO" "${SECRETS[@]}" --set backend.image.repository=null
 reject "a misspelt key (backend.replica)" "at '/backend': additional properties 'replica' not allowed" \

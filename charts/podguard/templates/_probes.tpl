@@ -1,6 +1,13 @@
 {{/*
-podguard.probes: kubelet probes on healthproxy's admin port. readinessProbe GET /readyz answers 503
-while the database or the app is unreachable and while healthproxy drains; livenessProbe GET /livez
+podguard.probes: kubelet probes on healthproxy's admin port. The readinessProbe follows
+config.readinessGate:
+  serving   GET /servingz: 503 until the database has been reached once, while the app is
+            unreachable and while draining; a later database outage keeps the pod Ready, so the
+            Service keeps its endpoints and clients get healthproxy's 503 + Retry-After +
+            {"detail": ...} instead of a refused connection (measured: tests/cluster, scenario 5)
+  database  (the library's default, for the app-container use below) GET /readyz: also 503 while the database is down; every replica leaves the Service
+            together during an outage and clients see connection refused
+/readyz reports the database either way (helm test, monitoring). livenessProbe GET /livez
 answers 200 as long as healthproxy's own loop runs (it never looks at the database, so a database
 outage never restarts anything). With startup: true it also renders the startupProbe GET /livez.
 Usage, in the healthproxy container (podguard.sidecar does this itself):
@@ -10,7 +17,7 @@ or in an app container of the same pod, to hold that container's readiness on th
 livenessProbe in the config you pass there, an app's liveness is its own business):
   {{- include "podguard.probes" (dict "config" (merge (dict "livenessProbe" (dict "enabled" false)) .Values.healthproxy)) | nindent 10 }}
 Params:
-  config   ports.admin (default 9901); readinessProbe, livenessProbe, startupProbe: {enabled (default
+  config   ports.admin (default 9901); readinessGate (serving|database, default database; todo-chatbot sets serving); readinessProbe, livenessProbe, startupProbe: {enabled (default
            true), and the native fields: initialDelaySeconds, periodSeconds, timeoutSeconds,
            successThreshold, failureThreshold}
   startup  render the startupProbe as well
@@ -18,8 +25,13 @@ Params:
 {{- define "podguard.probes" -}}
 {{- $config := .config | default dict -}}
 {{- $adminPort := int (dig "ports" "admin" 9901 $config) -}}
+{{- $gate := toString ($config.readinessGate | default "database") -}}
+{{- if not (has $gate (list "serving" "database")) -}}
+  {{- fail (printf "podguard: readinessGate must be serving or database, not %q" $gate) -}}
+{{- end -}}
+{{- $readyPath := ternary "/servingz" "/readyz" (eq $gate "serving") -}}
 {{- $probes := dict -}}
-{{- range list (list "startupProbe" "/livez" .startup) (list "readinessProbe" "/readyz" true) (list "livenessProbe" "/livez" true) -}}
+{{- range list (list "startupProbe" "/livez" .startup) (list "readinessProbe" $readyPath true) (list "livenessProbe" "/livez" true) -}}
   {{- $field := index . 0 -}}
   {{- $probe := get $config $field | default dict -}}
   {{- if and (index . 2) (ne (toString $probe.enabled) "false") -}}

@@ -28,8 +28,10 @@ of the two calls renders the container, according to podguard.sidecar.native.
   - native: in initContainers (after initcheck) with restartPolicy: Always. The kubelet starts the
     app only once healthproxy's startupProbe passes, and stops healthproxy only after the app.
   - regular: in containers, next to the app.
+Its preStop asks healthproxy to start draining (GET /drainz from 127.0.0.1) as soon as the pod
+terminates, which matters for a native sidecar: the kubelet sends it SIGTERM only after the app.
 The startupProbe is GET /livez, never the database: a database outage must not hold the pod in
-Init. Readiness (GET /readyz) reflects the database; see podguard.probes.
+Init. Readiness follows config.readinessGate (GET /servingz or /readyz); see podguard.probes.
 Usage:
   initContainers:
     {{- include "podguard.sidecar" (dict "config" .Values.healthproxy "in" "initContainers"
@@ -41,7 +43,7 @@ Usage:
           "upstreamPort" 8000 "env" $databaseUrlEnv "context" $) | nindent 4 }}
 Params:
   config   image {repository, tag, digest, pullPolicy}; sidecarMode (auto|native|regular);
-           ports {http: 8080, admin: 9901}; databaseUrlEnv (default DATABASE_URL: the variable
+           ports {http: 8080, admin: 9901}; readinessGate (serving|database); databaseUrlEnv (default DATABASE_URL: the variable
            healthproxy reads the URL from, never a flag, which `ps` would show); flags: healthproxy
            flags by camelCase name (probeInterval: 5s -> --probe-interval=5s; a list repeats the
            flag, e.g. passthrough, corsAllowOrigin; an empty value keeps healthproxy's default);
@@ -97,6 +99,13 @@ Params:
   {{- with include "podguard.probes" (dict "config" $config "startup" true) }}
   {{- . | nindent 2 }}
   {{- end }}
+  lifecycle:
+    # The kubelet runs every container's preStop as the pod starts terminating; a native sidecar's
+    # SIGTERM comes only after the app has exited. Draining from here closes kept-alive client
+    # connections (Connection: close) while the app still answers. /drainz accepts only loopback.
+    preStop:
+      exec:
+        command: ["/healthproxy", "probe", {{ printf "http://127.0.0.1:%d/drainz" $adminPort | quote }}]
   {{- with .env }}
   env:
     {{- toYaml . | nindent 4 }}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds every image the cluster runs, locally (nothing is pulled), and lists them for the node:
+#   debian:bookworm-slim            images/local-base.sh (skipped when present)
+#   podguard-cluster/node:bookworm  the node: containerd 1.6, runc, CNI plugins, iptables (Debian)
+#   podguard-cluster/pause:3.10     our own static pause (images/pause/pause.c)
+#   podguard-cluster/coredns:1.12.4 CoreDNS from build-bins.sh
+#   podguard/initcheck:0.1.0, podguard/healthproxy:0.1.0   images/Dockerfile (the chart's appVersion)
+#   podguard-cluster/backend:1 (and :2, the same image, for the rolling update), postgres:15, frontend:1
+#                                   (the stand-ins of tests/e2e)
+# Usage: images.sh [list]   "list" prints the images the node imports, one per line, and builds nothing.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${CLUSTER_OUT:-$here/.out}
+tag=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$root/charts/todo-chatbot/Chart.yaml")
+node_images=(
+  podguard-cluster/pause:3.10 podguard-cluster/coredns:1.12.4
+  "podguard/initcheck:$tag" "podguard/healthproxy:$tag"
+  podguard-cluster/backend:1 podguard-cluster/backend:2 podguard-cluster/postgres:15 podguard-cluster/frontend:1
+)
+if [[ ${1:-} == list ]]; then printf '%s\n' "${node_images[@]}"; exit 0; fi
+
+timed() { local t0=$SECONDS; "$@"; echo "images: $* -- $((SECONDS - t0)) s"; }
+build() { docker build -q "$@" >/dev/null; }
+
+timed bash "$root/images/local-base.sh"
+timed build -t podguard-cluster/node:bookworm "$here/images/node"
+mkdir -p "$out/pause" "$out/coredns"
+gcc -Os -static -o "$out/pause/pause" "$here/images/pause/pause.c" && strip "$out/pause/pause"
+cp "$here/images/pause/Dockerfile" "$out/pause/"
+timed build -t podguard-cluster/pause:3.10 "$out/pause"
+cp "$out/bin/coredns" "$out/coredns/" && cp "$here/images/coredns.Dockerfile" "$out/coredns/Dockerfile"
+timed build -t podguard-cluster/coredns:1.12.4 "$out/coredns"
+# The two podguard targets share images/Dockerfile's build stage: the second build is cached.
+cd "$root"
+timed build -f images/Dockerfile --target initcheck --build-arg VERSION="$tag" -t "podguard/initcheck:$tag" .
+timed build -f images/Dockerfile --target healthproxy --build-arg VERSION="$tag" -t "podguard/healthproxy:$tag" .
+timed build -f tests/e2e/app.Dockerfile -t podguard-cluster/backend:1 .
+docker tag podguard-cluster/backend:1 podguard-cluster/backend:2
+timed build -f tests/e2e/postgres.Dockerfile -t podguard-cluster/postgres:15 .
+timed build -f tests/e2e/frontend.Dockerfile -t podguard-cluster/frontend:1 .

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Scenario 1, install: `make install wait` (the Minikube path: helm upgrade --install, rollouts, helm
+# test) into a namespace enforcing Pod Security "restricted", backend x2 + frontend + PostgreSQL.
+# Every pod Running and Ready within 2 min with no admission warning; helm test passes; a task
+# created through the backend Service is read back.
+. "$(dirname "$0")/../lib.sh"
+name=01-install
+t0=$(now_ms)
+log=$out/install.log
+make_chart install >"$log" 2>&1
+rc=$?
+# Admission warnings as helm prints them: the API server's Warning headers (client-go logs them as
+# "W... warnings.go:...] would violate PodSecurity ...").
+warnings=$(grep -ciE 'would violate|PodSecurity|warnings\.go' "$log" || true)
+if ((rc != 0)); then cat "$log"; fail "$name" "make install exited $rc"; exit 1; fi
+ready() { all_ready app.kubernetes.io/component=backend 2 && all_ready app.kubernetes.io/component=frontend 1 &&
+  all_ready app.kubernetes.io/component=postgresql 1; }
+if wait_for 120 "backend x2, frontend, postgresql Ready" ready; then t_ready=$(secs_since "$t0")
+else fail "$name" "not every pod Ready within 120 s"; exit 1; fi
+note "all Ready in ${t_ready} s; admission warnings: $warnings"
+((warnings == 0)) || { grep -iE 'would violate|PodSecurity|warnings\.go' "$log"; fail "$name: no admission warning" "$warnings warning lines"; }
+t1=$(now_ms)
+if make_chart wait >"$out/helm-test.log" 2>&1 && grep -q 'Phase:.*Succeeded' "$out/helm-test.log"; then
+  ok "$name: helm test" "make wait (rollouts + helm test) passed in $(secs_since "$t1") s"
+else cat "$out/helm-test.log"; fail "$name: helm test" "make wait / helm test failed"; fi
+# Both pods have reached the database (a pod is Ready before that: readinessGate serving).
+wait_for 90 "every backend pod's /readyz 200" backends_db_ready || fail "$name: database reached" "a backend pod's /readyz is not 200 after 90 s"
+note "every backend pod's /readyz 200 $(secs_since "$t0") s after the install began"
+# A task through the Service, read back by id.
+w=$(client writes "$SVC_URL/api/v1/tasks" --count 1 --threads 1 --prefix install)
+id=$(json /dev/stdin 'd["first_id"]' <<<"$w")
+back=$(client get "$SVC_URL/api/v1/tasks/$id")
+if [[ $(json /dev/stdin 'd[0]["outcome"]' <<<"$back") == 200 && $back == *install-0-0* ]]; then
+  ok "$name: task round trip" "POST then GET /api/v1/tasks/$id through the Service"
+else fail "$name: task round trip" "write: $w; read: $back"; fi
+running=$(k get pods --no-headers | grep -c Running)
+((warnings == 0)) && ok "$name" "$running pods Running and Ready in ${t_ready} s (bound 120 s), 0 admission warnings, namespace enforce=restricted"
