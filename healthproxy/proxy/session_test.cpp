@@ -641,3 +641,32 @@ TEST_CASE("SSE: the head and the first event reach the client before the app fin
   CHECK(first.find("data: first") != std::string::npos);
   app->send("0\r\n\r\n");
 }
+
+// ---- timeouts (the deadline sweep) ----
+
+TEST_CASE("RFC 9110 15.6.5: an app that does not answer within --upstream-response-timeout gets the client a 504; the next request works") {
+  ProxyUnderTest p;
+  p.options.upstream_response_timeout = 300ms;
+  p.start();
+  auto c = p.client();
+  c.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto silent = p.app.accept();
+  REQUIRE(silent);
+  REQUIRE(silent->read_request());
+  auto before = std::chrono::steady_clock::now();
+  auto res = c.read_response(3000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 504);
+  CHECK(std::chrono::steady_clock::now() - before < 1000ms);  // 300 ms, and the sweep's 100 ms at most
+  CHECK(silent->closed_within(1000ms));  // its answer may still come: the connection is not reused
+
+  auto c2 = p.client();
+  c2.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("fast"));
+  auto res2 = c2.read_response();
+  REQUIRE(res2);
+  CHECK(res2->body() == "fast");
+}
