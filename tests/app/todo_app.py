@@ -289,9 +289,10 @@ async def echo(body: dict):
     return body
 
 
-@app.post("/api/v1/auth/logout")
-async def logout(request: Request):
-    """A body-less POST, as a browser's fetch sends it (Content-Length: 0); names its request back."""
+@app.post("/api/v1/touch")
+async def touch(request: Request):
+    """A body-less POST, as a browser's fetch sends it for logout or refresh (Content-Length: 0); names
+    its request back, so that the soak can tell a mixed-up answer. (The real logout, above, needs a token.)"""
     return {"logged_out": True, "request": request.headers.get("x-request-id")}
 
 

@@ -60,7 +60,7 @@ def one_request(conn, rng, kind):
         ok = r.status == 200 and json.loads(body).get("rid") == rid
     elif kind == "post_empty":  # a browser's body-less fetch POST: Content-Length: 0
         h["Content-Length"] = "0"
-        conn.request("POST", "/api/v1/auth/logout", body=b"", headers=h)
+        conn.request("POST", "/api/v1/touch", body=b"", headers=h)
         r = conn.getresponse(); body = r.read()
         ok = r.status == 200 and json.loads(body).get("request") == rid
     else:  # delete, with and without Content-Length: 0
