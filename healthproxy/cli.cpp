@@ -121,6 +121,9 @@ void apply_environment(CLI::App& app, const EnvLookup& env) {
     auto name = opt->get_name(false, true);
     if (name == "--help" || name == "--version") continue;
     if (auto v = env(env_name(name)); v && !v->empty()) {
+      // As CLI11's own envname: a value from the environment obeys the option's `excludes`.
+      for (const auto* other : opt->get_excludes())
+        if (other->count() > 0) throw CLI::ExcludesError(name, other->get_name(false, true));
       opt->add_result(*v);
       opt->run_callback();
     }

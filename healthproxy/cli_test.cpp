@@ -96,6 +96,15 @@ TEST_CASE("cli: the URL comes from DATABASE_URL by default, or the variable --db
   CHECK(parse({}, none) == ExitCode::usage);
 }
 
+TEST_CASE("cli: --db-url and --db-url-env exclude each other, from the environment too") {
+  Command both_flags;
+  CHECK(parse({"--db-url", url, "--db-url-env", "MY_DB"}, both_flags) == ExitCode::usage);
+  Command flag_and_variable;
+  CHECK(parse({"--db-url-env", "MY_DB"}, flag_and_variable, {{"HEALTHPROXY_DB_URL", url}, {"MY_DB", url}}) == ExitCode::usage);
+  Command variable_and_flag;
+  CHECK(parse({"--db-url", url}, variable_and_flag, {{"HEALTHPROXY_DB_URL_ENV", "MY_DB"}}) == ExitCode::usage);
+}
+
 TEST_CASE("cli: every invalid value is a usage error") {
   for (std::vector<const char*> bad : {std::vector<const char*>{"--db-url", url, "--listen", "8080"},
                                        {"--db-url", url, "--listen", "h:99999"},
