@@ -267,6 +267,13 @@ def drops_text(url):
     return SA_PATTERN.match(url).end() < len(url)
 
 
+def holds_nul(url):
+    """%00 unquoted to a NUL byte: libpq's conninfo string (and asyncpg's startup packet) end there."""
+    u = make_url(url)
+    parts = [u.username or "", u.password or ""] + [str(k) + str(v) for k, v in u.query.items()]
+    return any("\x00" in p for p in parts)
+
+
 def damaged(url):
     """Whitespace around the value: damaged on its way into the Secret (initcheck's hygiene rules)."""
     return url != url.strip()
@@ -278,7 +285,7 @@ def repeated_key(url):
 
 
 def judge_psycopg2(url, opts):
-    if repeated_key(url) or drops_text(url) or damaged(url):
+    if repeated_key(url) or drops_text(url) or damaged(url) or holds_nul(url):
         return False
     hosts, ports = split_libpq(opts)
     if len(ports) != len(hosts):
@@ -292,6 +299,8 @@ def judge_psycopg2(url, opts):
     if opts.get("channel_binding") == "require" and opts.get("sslmode") == "disable":
         return False  # libpq: channel binding required, but SSL not in use
     if "hostaddr" in opts:
+        if opts.get("host") and len(opts["hostaddr"].split(",")) != len(opts["host"].split(",")):
+            return False  # libpq: could not match N host names to M hostaddr values
         try:
             for a in opts["hostaddr"].split(","):
                 ipaddress.ip_address(a)
@@ -303,7 +312,7 @@ def judge_psycopg2(url, opts):
 
 
 def judge_asyncpg(url, addrs, params, kw):
-    if drops_text(url) or damaged(url):
+    if drops_text(url) or damaged(url) or holds_nul(url):
         return False
     # SQLAlchemy's LRUCache(n) for n < 0 never finishes trimming itself: the first query hangs.
     size = make_url(url).query.get("prepared_statement_cache_size")
@@ -436,6 +445,8 @@ def run(dialect):
             stats["implausible"] += not plausible
             if not m["parsed"]:
                 problem = "the driver accepts it, initcheck's model cannot read it"
+            elif holds_nul(url):
+                pass  # the driver's C strings end at the NUL; implausible, so initcheck must reject (below)
             else:
                 problem = compare_psycopg2(real, m) if dialect == "psycopg2" else compare_asyncpg(kw, m)
             if (not problem and file_dependent and not rejected_by_initcheck
