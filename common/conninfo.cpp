@@ -340,6 +340,15 @@ std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Fi
     }
     if (*n != 0) port = std::to_string(*n);
   }
+  // unquote() turns %00 into a NUL byte; every C string after it (libpq's conninfo, the startup
+  // packet) ends there, so the driver would use a shorter password and lose what follows it.
+  auto has_nul = [](const std::optional<std::string>& v) { return v && v->find('\0') != std::string::npos; };
+  if (has_nul(url->username) || has_nul(url->password) ||
+      std::any_of(url->query.begin(), url->query.end(), [](const auto& q) {
+        return q.first.find('\0') != std::string::npos || q.second.find('\0') != std::string::npos;
+      }))
+    add_error(out, rule("percent-encoding"), "a %00 decodes to a NUL byte, where the driver's C strings end: it would use a cut value",
+              "remove %00; no password or parameter can hold a NUL byte");
   std::optional<std::string> host = url->host;
   if (url->username && !url->username->empty()) info.user = url->username;
   if (url->password && !url->password->empty()) info.password = url->password;

@@ -108,11 +108,21 @@ const char* placeholder_kind(std::string_view v) {
   return nullptr;
 }
 
+// $(VAR) (Kubernetes) or ${VAR} (shells, Compose) around a variable name; a generated password such as
+// "a$(]b:)" holds no name and is taken as it is by every driver.
 bool unexpanded_reference(std::string_view v) {
-  auto dollar_paren = v.find("$(");
-  auto dollar_brace = v.find("${");
-  return (dollar_paren != std::string_view::npos && v.find(')', dollar_paren) != std::string_view::npos) ||
-         (dollar_brace != std::string_view::npos && v.find('}', dollar_brace) != std::string_view::npos);
+  for (auto [open, close] : {std::pair{std::string_view("$("), ')'}, std::pair{std::string_view("${"), '}'}}) {
+    for (auto at = v.find(open); at != std::string_view::npos; at = v.find(open, at + 1)) {
+      auto end = v.find(close, at + 2);
+      if (end == std::string_view::npos) break;
+      auto inside = v.substr(at + 2, end - at - 2);
+      auto name_end = std::find_if(inside.begin(), inside.end(), [](char c) { return !ascii::is_alnum(c) && c != '_'; });
+      bool name = name_end != inside.begin() && !ascii::is_digit(inside.front());
+      // ${VAR:-default} and ${VAR-default} are shell forms too.
+      if (name && (name_end == inside.end() || (close == '}' && (*name_end == ':' || *name_end == '-')))) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace

@@ -64,6 +64,9 @@ TEST_CASE("hygiene: unexpanded variable references") {
   CHECK(has_rule(hygiene("$(DATABASE_URL)"), "value.unexpanded-reference"));
   CHECK(has_rule(hygiene("postgresql://app:${DB_PASSWORD}@db/todo"), "value.unexpanded-reference"));
   CHECK_FALSE(has_rule(hygiene("pa$$word-x"), "value.unexpanded-reference"));
+  CHECK(has_rule(hygiene("postgresql://app:${DB_PASSWORD:-x}@db/todo"), "value.unexpanded-reference"));
+  // A generated password with "$(" and a later ")" but no variable name in between is just a password.
+  CHECK_FALSE(has_rule(hygiene("postgresql+asyncpg://u:c$(]Bk9|:){J@db/todo"), "value.unexpanded-reference"));
 }
 
 TEST_CASE("hygiene: base64 detection needs both the alphabet and a decoded match") {

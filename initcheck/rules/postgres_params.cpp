@@ -30,6 +30,7 @@ bool is_asyncpg_only(std::string_view k) { return std::find(asyncpg_only.begin()
 
 // connectOptions2() and PQconnectPoll(): hostaddr is a list of numeric addresses, one per host.
 void check_hostaddr(const ConnInfo& info, std::string_view value, Findings& out) {
+  if (value.empty()) return;  // libpq: an empty hostaddr is not given
   auto addrs = ascii::split(value, ',');
   for (auto a : addrs) {
     std::string addr(a);
