@@ -29,7 +29,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from cdp import Browser
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
+from cdp import Browser  # noqa: E402
 
 STATE_OBSERVER = """(() => {
   window.__states = [document.getElementById("status").dataset.state];
