@@ -36,6 +36,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # todo_auth.py beside it, under uvicorn too
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources (or on a read-only root)
 import todo_auth  # noqa: E402
 
 app = FastAPI(title="todo stand-in")

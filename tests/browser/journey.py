@@ -7,10 +7,11 @@ DevTools protocol, against the frontend (tests/e2e/frontend.py, or anything with
       up, creates a task, sends a chat message and waits for the streamed reply (more than one chunk,
       naming the task). Screenshot at the end.
   journey.py FRONTEND_URL BEFORE.png DURING.png AFTER.png --outage-stop CMD --outage-start CMD
-      The journey, a screenshot (before); CMD stops the database (a shell command, 120 s cap); the page
-      must show its "service unavailable" state for HTTP 503, never a network error (during); CMD
-      starts it again; the page must recover by itself (its retry after Retry-After) and take a new
-      task (after).
+      The journey, a screenshot (before); CMD stops the database (a shell command, 120 s cap) and
+      returns once the outage is in effect, e.g. once healthproxy's /readyz is 503 (before that,
+      requests still reach the app, which answers with its own errors); the page must show its
+      "service unavailable" state for HTTP 503, never a network error (during); CMD starts it again;
+      the page must recover by itself (its retry after Retry-After) and take a new task (after).
 
 Both modes fail on any console error, uncaught exception or failed request, and on any CORS failure;
 during the outage only the browser's own "Failed to load resource: ... status of 503" lines are allowed.
@@ -28,7 +29,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from cdp import Browser
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
+from cdp import Browser  # noqa: E402
 
 STATE_OBSERVER = """(() => {
   window.__states = [document.getElementById("status").dataset.state];

@@ -59,9 +59,12 @@ expect_in "journey: no CORS failure" "cors_failures=0" "$WORK/journey.out"
 check "journey: screenshot $ART/journey.png" is_png "$ART/journey.png"
 
 # --- 2. The outage ---------------------------------------------------------------------------------
-LIB="PG_DIR='$PG_DIR'; source '$REPO/tests/lib/postgres.sh'"
+# The stop command returns once healthproxy has noticed (/readyz 503, within its 1 s probe interval):
+# until then requests still reach the app, which answers with its own 500s.
+LIB="PG_DIR='$PG_DIR'; source '$REPO/tests/lib/postgres.sh'; source '$REPO/tests/lib/poll.sh'"
+NOTICED="wait_until 10000 is_code 503 '$(admin_url /readyz)'"
 journey outage "$ORIGIN/" "$ART/outage-before.png" "$ART/outage-during.png" "$ART/outage-after.png" \
-  --outage-stop "bash -c \"$LIB; pg_stop\"" --outage-start "bash -c \"$LIB; pg_restart_up\""
+  --outage-stop "bash -c \"$LIB; pg_stop; $NOTICED\"" --outage-start "bash -c \"$LIB; pg_restart_up\""
 expect_rc "outage: the page shows the 503 state and recovers by itself" 0 "$WORK/outage.err"
 expect_in "outage: PASS with no console error beyond the 503s" "console_errors=0" "$WORK/outage.out"
 expect_in "outage: no CORS failure on healthproxy's 503s" "cors_failures=0" "$WORK/outage.out"

@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..", "app")]  # todo_auth.py: beside it in the image, tests/app here
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources (or on a read-only root)
 import todo_auth  # noqa: E402
 
 API_URL = os.environ.get("NEXT_PUBLIC_API_URL", "http://localhost:8000").rstrip("/")

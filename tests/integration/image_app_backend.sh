@@ -16,7 +16,7 @@ T0=$(now_ms)
 if ! build_app_backend_image "$IMAGE" "$WORK/build"; then fail "docker build -f images/app/backend.Dockerfile" "$(tail -n 30 "$WORK/build")"; finish; fi
 pass "docker build -f images/app/backend.Dockerfile --build-arg PYTHON_IMAGE=$APP_PYTHON_BASE ($(( ($(now_ms) - T0) / 1000 )) s)"
 # --no-prune keeps the layers as the next run's cache (Docker's legacy builder).
-defer "timeout 60 docker image rm --no-prune '$IMAGE'"
+defer "timeout 60 docker image rm -f --no-prune '$IMAGE'"
 expect_not_in "pip downloaded nothing (offline build)" "Downloading" "$WORK/build"
 
 inspect() { timeout 30 docker image inspect -f "$1" "$IMAGE" 2>&1; }
