@@ -1,3 +1,5 @@
+// Ported from PostgreSQL 15's src/interfaces/libpq/fe-connect.c (see libpq_parse.hpp). Portions
+// Copyright (c) 1996-2022, PostgreSQL Global Development Group, under the PostgreSQL Licence.
 #include "common/libpq_parse.hpp"
 
 #include <libpq-fe.h>

@@ -4,6 +4,8 @@
 // conninfo_uri_decode, conninfo_storeval), so that initcheck reads a postgresql:// URL or a
 // key=value string exactly as PQconninfoParse() does: same keywords, same values, same rejections.
 // common/libpq_parse_test.cpp checks this against the linked libpq on generated strings.
+// Being derived from PostgreSQL's source, this file and libpq_parse.cpp carry its licence: Portions
+// Copyright (c) 1996-2022, PostgreSQL Global Development Group (the PostgreSQL Licence, BSD-style).
 //
 // Only the parse is modelled here. What libpq checks later, in PQconnectStart (port ranges, sslmode
 // and other enumerations, host/port list lengths), is judged in common/conninfo.cpp.
