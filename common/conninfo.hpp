@@ -56,7 +56,8 @@ struct ConnInfo {
 
 struct ParsedConnInfo {
   std::optional<ConnInfo> info;  // empty when the string is too broken to model
-  Findings findings;             // syntax findings; checks of meaning live in conninfo_checks
+  Findings findings;             // the driver's rejections and the judgements on its result; the query
+                                 // parameters' values are judged in initcheck/rules/postgres_params.cpp
 };
 
 // Parses a URL or a key=value string as its driver does, surrounding whitespace included.
