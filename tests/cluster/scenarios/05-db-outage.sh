@@ -56,6 +56,8 @@ for gate in database serving; do
   sleep "$((CUT - CUT / 2))"
   wait "$lp"
   loop=$(cat "$out/s5-$gate.json")
+  # healthproxy noticed and backs off (one log line per state change, the failures in /metrics).
+  backoff=$(k logs "$(backend_pods | tail -1)" -c healthproxy --tail=200 2>/dev/null | grep -c 'database down' || true)
   # Still cut: what a node drain would meet. Evict one pod; under the serving gate its replacement
   # turns Ready (it ignores the database), then the next eviction is granted too.
   pdb=$(k get pdb "$BACKEND" -o jsonpath='{.status.disruptionsAllowed}')
@@ -67,7 +69,6 @@ for gate in database serving; do
       ev2=$(evict "$(backend_pods | grep -v "$victim" | head -1)")
     else ev2="replacement never Ready"; fi
   fi
-  backoff=$(k logs "$(backend_pods | tail -1)" -c healthproxy --tail=50 2>/dev/null | grep -c 'database down' || true)
   phases=$(k get pods -l app.kubernetes.io/component=backend --no-headers | awk '{ print $3 }' | sort | uniq -c | xargs)
   restarts1=$(backend_restarts)
   cut_db -D
