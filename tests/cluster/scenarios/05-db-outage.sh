@@ -35,10 +35,12 @@ evict() { # evict POD: HTTP-level outcome of the Eviction API call (what kubectl
   if kubectl create --raw "/api/v1/namespaces/$NS/pods/$1/eviction" -f - <<<"$body" >/dev/null 2>"$out/evict.err"; then echo granted
   else grep -q 'disruption budget' "$out/evict.err" && echo "refused (PDB)" || { echo "error: $(head -c 200 "$out/evict.err")"; }; fi
 }
+two_ready_endpoints() { (( $(n_ready_endpoints) == 2 )); }
+two_live_ready() { (( $(n_live_ready_backends) == 2 )); }
 set_gate() {
   helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set healthproxy.readinessGate="$1" --wait --timeout 180s >/dev/null &&
     wait_for 60 "backend x2 Ready under gate $1" all_ready app.kubernetes.io/component=backend 2 &&
-    wait_for 60 "2 ready endpoints" test "$(n_ready_endpoints)" -eq 2
+    wait_for 60 "2 ready endpoints" two_ready_endpoints
 }
 
 client writes "$SVC_URL/api/v1/tasks" --count 10 --threads 2 --prefix before-cut >/dev/null
@@ -65,7 +67,7 @@ for gate in database serving; do
   ev1=$(evict "$victim")
   ev2="-"
   if [[ $gate == serving && $ev1 == granted ]]; then
-    if wait_for 90 "the evicted pod's replacement Ready during the outage" test "$(n_live_ready_backends)" -eq 2; then
+    if wait_for 90 "the evicted pod's replacement Ready during the outage" two_live_ready; then
       ev2=$(evict "$(backend_pods | grep -v "$victim" | head -1)")
     else ev2="replacement never Ready"; fi
   fi
