@@ -43,7 +43,8 @@ set_gate() {
     wait_for 60 "2 ready endpoints" two_ready_endpoints
 }
 
-client writes "$SVC_URL/api/v1/tasks" --count 10 --threads 2 --prefix before-cut >/dev/null
+before=before-cut$RANDOM  # this run's tasks only (a reused node keeps earlier runs' tasks)
+client writes "$SVC_URL/api/v1/tasks" --count 10 --threads 2 --prefix "$before" >/dev/null
 for gate in database serving; do
   set_gate "$gate" || { fail "$name: gate $gate" "could not switch the readiness gate"; continue; }
   restarts0=$(backend_restarts)
@@ -78,7 +79,7 @@ for gate in database serving; do
   ready_all() { [[ $(n_live_ready_backends) -eq 2 && $(admin_codes) == "200/200 200/200" ]]; }
   if wait_for 90 "every backend /readyz 200 after the restore" ready_all; then t_back=$(secs_since "$t_restore"); else t_back=never; fi
   kept=$(client get "$SVC_URL/api/v1/tasks" | python3 -c 'import json,sys
-print(sum(1 for t in json.loads(json.load(sys.stdin)[0]["body"]) if t["title"].startswith("before-cut-")))')
+print(sum(1 for t in json.loads(json.load(sys.stdin)[0]["body"]) if t["title"].startswith(sys.argv[1] + "-")))' "$before")
   counts=$(json /dev/stdin 'd["counts"]' <<<"$loop"); timeline=$(json /dev/stdin 'd["timeline"]' <<<"$loop")
   bad503=$(json /dev/stdin 'd["bad_503"]' <<<"$loop"); sample=$(json /dev/stdin 'd["sample_503"]' <<<"$loop")
   # Refused or reset connections at any time; timeouts: requests that were inside the app when the
