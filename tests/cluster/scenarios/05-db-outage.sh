@@ -35,13 +35,16 @@ evict() { # evict POD: HTTP-level outcome of the Eviction API call (what kubectl
   if kubectl create --raw "/api/v1/namespaces/$NS/pods/$1/eviction" -f - <<<"$body" >/dev/null 2>"$out/evict.err"; then echo granted
   else grep -q 'disruption budget' "$out/evict.err" && echo "refused (PDB)" || { echo "error: $(head -c 200 "$out/evict.err")"; }; fi
 }
+two_ready_endpoints() { (( $(n_ready_endpoints) == 2 )); }
+two_live_ready() { (( $(n_live_ready_backends) == 2 )); }
 set_gate() {
   helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set healthproxy.readinessGate="$1" --wait --timeout 180s >/dev/null &&
     wait_for 60 "backend x2 Ready under gate $1" all_ready app.kubernetes.io/component=backend 2 &&
-    wait_for 60 "2 ready endpoints" test "$(n_ready_endpoints)" -eq 2
+    wait_for 60 "2 ready endpoints" two_ready_endpoints
 }
 
-client writes "$SVC_URL/api/v1/tasks" --count 10 --threads 2 --prefix before-cut >/dev/null
+before=before-cut$RANDOM  # this run's tasks only (a reused node keeps earlier runs' tasks)
+client writes "$SVC_URL/api/v1/tasks" --count 10 --threads 2 --prefix "$before" >/dev/null
 for gate in database serving; do
   set_gate "$gate" || { fail "$name: gate $gate" "could not switch the readiness gate"; continue; }
   restarts0=$(backend_restarts)
@@ -56,6 +59,8 @@ for gate in database serving; do
   sleep "$((CUT - CUT / 2))"
   wait "$lp"
   loop=$(cat "$out/s5-$gate.json")
+  # healthproxy noticed and backs off (one log line per state change, the failures in /metrics).
+  backoff=$(k logs "$(backend_pods | tail -1)" -c healthproxy --tail=200 2>/dev/null | grep -c 'database down' || true)
   # Still cut: what a node drain would meet. Evict one pod; under the serving gate its replacement
   # turns Ready (it ignores the database), then the next eviction is granted too.
   pdb=$(k get pdb "$BACKEND" -o jsonpath='{.status.disruptionsAllowed}')
@@ -63,11 +68,10 @@ for gate in database serving; do
   ev1=$(evict "$victim")
   ev2="-"
   if [[ $gate == serving && $ev1 == granted ]]; then
-    if wait_for 90 "the evicted pod's replacement Ready during the outage" test "$(n_live_ready_backends)" -eq 2; then
+    if wait_for 90 "the evicted pod's replacement Ready during the outage" two_live_ready; then
       ev2=$(evict "$(backend_pods | grep -v "$victim" | head -1)")
     else ev2="replacement never Ready"; fi
   fi
-  backoff=$(k logs "$(backend_pods | tail -1)" -c healthproxy --tail=50 2>/dev/null | grep -c 'database down' || true)
   phases=$(k get pods -l app.kubernetes.io/component=backend --no-headers | awk '{ print $3 }' | sort | uniq -c | xargs)
   restarts1=$(backend_restarts)
   cut_db -D
@@ -75,7 +79,7 @@ for gate in database serving; do
   ready_all() { [[ $(n_live_ready_backends) -eq 2 && $(admin_codes) == "200/200 200/200" ]]; }
   if wait_for 90 "every backend /readyz 200 after the restore" ready_all; then t_back=$(secs_since "$t_restore"); else t_back=never; fi
   kept=$(client get "$SVC_URL/api/v1/tasks" | python3 -c 'import json,sys
-print(sum(1 for t in json.loads(json.load(sys.stdin)[0]["body"]) if t["title"].startswith("before-cut-")))')
+print(sum(1 for t in json.loads(json.load(sys.stdin)[0]["body"]) if t["title"].startswith(sys.argv[1] + "-")))' "$before")
   counts=$(json /dev/stdin 'd["counts"]' <<<"$loop"); timeline=$(json /dev/stdin 'd["timeline"]' <<<"$loop")
   bad503=$(json /dev/stdin 'd["bad_503"]' <<<"$loop"); sample=$(json /dev/stdin 'd["sample_503"]' <<<"$loop")
   # Refused or reset connections at any time; timeouts: requests that were inside the app when the
