@@ -670,3 +670,78 @@ TEST_CASE("RFC 9110 15.6.5: an app that does not answer within --upstream-respon
   REQUIRE(res2);
   CHECK(res2->body() == "fast");
 }
+
+// ---- bare-LF chunk lines and invalid chunked responses ----
+
+TEST_CASE("RFC 9112 7.1: a chunked request whose chunk lines end in bare LF is answered 400 at once, not left to the idle timeout") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n");
+  auto res = c.read_response(2000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 400);
+  CHECK(c.closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9112 7.1: a bare-LF chunk line arriving after the head went to the app is answered 400") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  std::this_thread::sleep_for(50ms);
+  c.send("5\nhello\n0\n\n");
+  auto res = c.read_response(2000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 400);
+  CHECK(app->closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9112 7.1, RFC 9110 15.6.3: a bare-LF chunked response from the app is a 502, not a hang") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n");
+  auto res = c.read_response(2000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 502);
+}
+
+TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app before the head went out is a 502") {
+  for (std::string body : {"0x2\r\n{}\r\n0\r\n\r\n", "ffffffffffffffffff\r\nab\r\n0\r\n\r\n"}) {
+    CAPTURE(body);
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    auto res = c.read_response(2000ms);
+    REQUIRE(res);
+    CHECK(res->result_int() == 502);
+    CHECK(res->body().find("invalid response") != std::string::npos);
+  }
+}
+
+TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app after the head went out closes the client connection") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto head = c.read_raw(1 << 16, 500ms);
+  CHECK(head.starts_with("HTTP/1.1 200"));
+  app->send("zz\r\nab\r\n0\r\n\r\n");
+  CHECK(c.closed_within(1000ms));
+}
