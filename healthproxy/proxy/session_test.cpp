@@ -745,3 +745,27 @@ TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app after the head we
   app->send("zz\r\nab\r\n0\r\n\r\n");
   CHECK(c.closed_within(1000ms));
 }
+
+TEST_CASE("RFC 9110 8.6: a Content-Length on the app's 204 is stripped; a 304 keeps its own (8.6 allows it)") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n");
+  auto raw = c.read_raw(1 << 16, 500ms);
+  CHECK(raw.starts_with("HTTP/1.1 204"));
+  std::string lower;
+  for (char ch : raw) lower += ascii::to_lower(ch);
+  CHECK(lower.find("content-length") == std::string::npos);
+  c.send("GET /cached HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 304);
+  CHECK(field(*res, "Content-Length") == "5");
+  CHECK(res->body().empty());
+}
