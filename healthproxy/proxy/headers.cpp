@@ -34,6 +34,13 @@ std::string framing_problem(const http::request_header<>& h) {
   return {};
 }
 
+std::string host_problem(const http::request_header<>& h) {
+  auto n = h.count(http::field::host);
+  if (n > 1) return "more than one Host field";
+  if (n == 0 && h.version() >= 11) return "no Host field";
+  return {};
+}
+
 bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& content_length) {
   return chunked || (content_length && *content_length > 0);
 }

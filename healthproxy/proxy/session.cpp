@@ -147,6 +147,7 @@ class Session {
   Task<Persistence> handle(RequestParser& parser) {
     auto& req = parser.get();
     if (auto problem = framing_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
+    if (auto problem = host_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
     note_request();
     bool has_body = request_has_body(parser.chunked(), parser.content_length());
     auto keep = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;

@@ -769,3 +769,30 @@ TEST_CASE("RFC 9110 8.6: a Content-Length on the app's 204 is stripped; a 304 ke
   CHECK(field(*res, "Content-Length") == "5");
   CHECK(res->body().empty());
 }
+
+TEST_CASE("RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with two Host fields, is 400 and never reaches the app") {
+  for (std::string request : {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                              "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"}) {
+    CAPTURE(request);
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send(request);
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->result_int() == 400);
+    CHECK_FALSE(p.app.accept(200ms));
+  }
+  // HTTP/1.0 has no Host requirement.
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.0\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("fine"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "fine");
+}
