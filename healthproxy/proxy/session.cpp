@@ -388,7 +388,8 @@ class Session {
         if (used > 0) co_return error_code{};
       }
       DeadlineGuard d(handle_, from.timeout);
-      auto n = co_await from.stream.async_read_some(from.buffer.prepare(read_size), d.token());
+      // As Beast's read: into the buffer's spare capacity (at least 512 bytes, at most 64 KB).
+      auto n = co_await from.stream.async_read_some(from.buffer.prepare(beast::read_size(from.buffer, read_size)), d.token());
       auto ec = d.error();
       if (ec == net::error::eof) {
         // As Beast: the parser decides whether the close ends the body (close-delimited) or cuts it.
