@@ -34,6 +34,13 @@ std::string framing_problem(const http::request_header<>& h) {
   return {};
 }
 
+std::string host_problem(const http::request_header<>& h) {
+  auto n = h.count(http::field::host);
+  if (n > 1) return "more than one Host field";
+  if (n == 0 && h.version() >= 11) return "no Host field";
+  return {};
+}
+
 bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& content_length) {
   return chunked || (content_length && *content_length > 0);
 }
@@ -119,9 +126,18 @@ void prepare_upstream_request(http::request_header<>& h, const ClientInfo& clien
   if (h.count("X-Forwarded-Host") == 0 && h.count(http::field::host) > 0) h.set("X-Forwarded-Host", h[http::field::host]);
 }
 
+namespace {
+void set_persistence(http::response_header<>& h, unsigned client_version, Persistence persistence);
+}  // namespace
+
 void prepare_client_response(http::response_header<>& h, unsigned client_version, BodyFraming framing,
                              const boost::optional<std::uint64_t>& content_length, Persistence persistence) {
   strip_hop_by_hop(h, false);
+  // RFC 9110 8.6: a server must not send Content-Length in a 204 (a 304 may carry the 200's length).
+  if (h.result() == http::status::no_content) {
+    h.erase(http::field::content_length);
+    return set_persistence(h, client_version, persistence);
+  }
   switch (framing) {
     case BodyFraming::chunked: h.set(http::field::transfer_encoding, "chunked"); break;
     case BodyFraming::content_length:
@@ -130,6 +146,11 @@ void prepare_client_response(http::response_header<>& h, unsigned client_version
       break;
     case BodyFraming::until_close: break;
   }
+  set_persistence(h, client_version, persistence);
+}
+
+namespace {
+void set_persistence(http::response_header<>& h, unsigned client_version, Persistence persistence) {
   bool keep = persistence == Persistence::keep_alive;
   if (client_version >= 11) {
     if (!keep) h.set(http::field::connection, "close");
@@ -137,6 +158,7 @@ void prepare_client_response(http::response_header<>& h, unsigned client_version
     h.set(http::field::connection, keep ? "keep-alive" : "close");
   }
 }
+}  // namespace
 
 void prepare_interim_response(http::response_header<>& h) { strip_hop_by_hop(h, false); }
 

@@ -15,6 +15,8 @@ namespace podguard::healthproxy {
 // Content-Length values and a repeated Transfer-Encoding; this adds what it lets through: a
 // Transfer-Encoding whose final coding is not chunked, and codings other than chunked.
 std::string framing_problem(const http::request_header<>& h);
+// RFC 9112 3.2: why the request's Host is invalid (none in HTTP/1.1, more than one in any), or "".
+std::string host_problem(const http::request_header<>& h);
 
 // How a message body is delimited on the wire (RFC 9112 6.3).
 enum class BodyFraming {

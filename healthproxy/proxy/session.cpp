@@ -48,6 +48,7 @@ enum class RelayEnd { complete, read_failed, write_failed };
 struct Relayed {
   RelayEnd end = RelayEnd::complete;
   error_code ec;  // of the failed operation; beast::error::timeout when its deadline passed
+  bool head_sent = true;  // the head went out before the failure (false: the peer saw nothing yet)
   bool ok() const { return end == RelayEnd::complete; }
 };
 
@@ -127,7 +128,8 @@ class Session {
 
   // Answers a request healthproxy does not (or cannot) forward with `status` and its standard detail,
   // counting why: 400, 413 and 431 as rejections (the callers count 502 and 504 as upstream errors).
-  Task<Persistence> reject(unsigned status, const http::request_header<>& req, Persistence keep, std::string_view why = {}) {
+  Task<Persistence> reject(unsigned status, const http::request_header<>& req, Persistence keep, std::string_view why = {},
+                           std::string_view detail_override = {}) {
     std::string detail;
     switch (status) {
       case 400: ctx_.metrics.count_rejection(Rejection::bad_request); detail = "Bad request"; break;
@@ -136,6 +138,7 @@ class Session {
       case 504: detail = "Gateway timeout: the application did not answer in time"; break;
       default: detail = "Bad gateway: the application closed the connection"; break;
     }
+    if (!detail_override.empty()) detail = detail_override;
     if (!why.empty()) detail += ": " + std::string(why);
     co_return co_await reply(make_error(status, detail, req, opt_.cors_allow_origins, keep == Persistence::keep_alive));
   }
@@ -144,6 +147,7 @@ class Session {
   Task<Persistence> handle(RequestParser& parser) {
     auto& req = parser.get();
     if (auto problem = framing_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
+    if (auto problem = host_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
     note_request();
     bool has_body = request_has_body(parser.chunked(), parser.content_length());
     auto keep = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;
@@ -273,12 +277,22 @@ class Session {
     bool delimited = rp.is_done() || rp.chunked() || rp.content_length();
     auto app_keep = rp.keep_alive() && delimited ? Persistence::keep_alive : Persistence::close;
     prepare_client_response(res, req.version(), framing, rp.content_length(), client_keep);
-    ctx_.metrics.count_response(res.result_int());
+    auto status = res.result_int();
     serialize_head(res, head_);
     auto relayed = co_await relay_body(rp, Leg{up.stream, up.buffer, opt_.upstream_response_timeout},
                                        Leg{client_, buffer_, opt_.idle_timeout}, framing == BodyFraming::chunked, chunk);
-    if (relayed.end == RelayEnd::read_failed)
-      ctx_.metrics.count_upstream_error(relayed.ec == beast::error::timeout ? UpstreamError::response_timeout : UpstreamError::reset);
+    // RFC 9110 15.6.3: the body failed before the head reached the client, so a 502 can still go out.
+    if (relayed.end == RelayEnd::read_failed && !relayed.head_sent)
+      co_return ResponseEnd{co_await upstream_failed(req, relayed.ec, Persistence::close), Persistence::close};
+    ctx_.metrics.count_response(status);
+    if (relayed.end == RelayEnd::read_failed) {
+      bool protocol = relayed.ec != beast::error::timeout && !is_peer_closed(relayed.ec);
+      log::warn("the app's response body failed after its head went to the client; closing the connection",
+                {{"error", relayed.ec.message()}, {"kind", protocol ? "protocol" : "reset"}});
+      ctx_.metrics.count_upstream_error(relayed.ec == beast::error::timeout ? UpstreamError::response_timeout
+                                        : protocol                          ? UpstreamError::protocol
+                                                                            : UpstreamError::reset);
+    }
     // A response cut short: the client sees the connection close.
     if (!relayed.ok()) co_return ResponseEnd{Persistence::close, Persistence::close};
     co_return ResponseEnd{client_keep, app_keep};
@@ -313,7 +327,7 @@ class Session {
           DeadlineGuard d(handle_, from.timeout);
           n = co_await from.stream.async_read_some(
               net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(RelayChunk::size(), remaining))), d.token());
-          if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};
+          if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error(), head == nullptr};
         }
         remaining -= n;
         DeadlineGuard d(handle_, to.timeout);
@@ -330,12 +344,10 @@ class Session {
       p.get().body().size = RelayChunk::size();
       bool eof_ends_body = false;
       {
-        DeadlineGuard d(handle_, from.timeout);
-        co_await http::async_read_some(from.stream, from.buffer, p, d.token());
-        auto ec = d.error();
+        auto ec = co_await read_body_piece(p, from);
         if (ec == http::error::need_buffer) ec = {};
         eof_ends_body = close_delimited && ec == http::error::end_of_stream;
-        if (ec && !eof_ends_body) co_return Relayed{RelayEnd::read_failed, ec};
+        if (ec && !eof_ends_body) co_return Relayed{RelayEnd::read_failed, ec, head == nullptr};
       }
       std::size_t n = RelayChunk::size() - p.get().body().size;
       bool last = eof_ends_body || p.is_done();
@@ -354,22 +366,65 @@ class Session {
     co_return Relayed{};
   }
 
+  // One step of http::async_read_some for a body: parses what is buffered, reading more from the
+  // stream only while the parser needs it. Unlike Beast's, it does not wait for more bytes when a
+  // chunk line ends in a bare LF: Beast 1.74 looks only for CRLF there and would wait for the idle
+  // timeout; RFC 9112 7.1 requires CRLF, and 2.2 lets a recipient reject the message, so it fails
+  // with bad_line_ending (400 for a request, 502 for a response).
+  template <bool isRequest>
+  Task<error_code> read_body_piece(http::parser<isRequest, http::buffer_body>& p, Leg from) {
+    constexpr std::size_t read_size = 64 * 1024;
+    for (;;) {
+      if (from.buffer.size() > 0) {
+        error_code ec;
+        auto used = p.put(from.buffer.data(), ec);
+        from.buffer.consume(used);
+        if (ec != http::error::need_more) co_return ec;  // progress, need_buffer, or a parse error
+        // need_more with bytes left: the parser waits for the end of a chunk line or the trailer.
+        std::string_view rest(static_cast<const char*>(from.buffer.data().data()), from.buffer.size());
+        for (std::size_t i = rest.find('\n'); i != std::string_view::npos; i = rest.find('\n', i + 1))
+          if (i == 0 || rest[i - 1] != '\r') co_return http::error::bad_line_ending;
+        if (rest.size() > read_size) co_return http::error::bad_chunk;  // a chunk line or trailer without end
+        if (used > 0) co_return error_code{};
+      }
+      DeadlineGuard d(handle_, from.timeout);
+      // As Beast's read: into the buffer's spare capacity (at least 512 bytes, at most 64 KB).
+      auto n = co_await from.stream.async_read_some(from.buffer.prepare(beast::read_size(from.buffer, read_size)), d.token());
+      auto ec = d.error();
+      if (ec == net::error::eof) {
+        // As Beast: the parser decides whether the close ends the body (close-delimited) or cuts it.
+        error_code eof_ec;
+        p.put_eof(eof_ec);
+        co_return eof_ec;
+      }
+      if (ec) co_return ec;
+      from.buffer.commit(n);
+    }
+  }
+
   // Reading the request body failed: 413 over --max-body-size, 400 for a malformed body (an invalid
   // chunk size, RFC 9112 7.1), nothing when the client went away. The connection closes either way
   // (the rest of the body is unread), and so does the app connection (its request is incomplete).
   Task<Persistence> client_body_failed(error_code ec, const http::request_header<>& req) {
     if (ec == http::error::body_limit) co_await reject(413, req, Persistence::close);
-    else if (!is_peer_closed(ec) && ec != beast::error::timeout)
+    else if (!is_peer_closed(ec) && ec != beast::error::timeout) {
+      log::info("rejected a request with an invalid body", {{"error", ec.message()}, {"status", "400"}});
       co_await reject(400, req, Persistence::close, ec.message());
+    }
     co_return Persistence::close;
   }
 
   // The app failed this request: 504 when it did not answer in time, else 502.
   Task<Persistence> upstream_failed(const http::request_header<>& req, error_code ec, Persistence keep) {
     bool timeout = ec == beast::error::timeout;
+    bool closed = is_peer_closed(ec);
     ctx_.metrics.count_upstream_error(timeout ? UpstreamError::response_timeout
-                                      : is_peer_closed(ec) ? UpstreamError::reset
-                                                           : UpstreamError::protocol);
+                                      : closed ? UpstreamError::reset
+                                               : UpstreamError::protocol);
+    // The error's kind only (a Beast parse error names no header value), so an operator sees why.
+    log::warn(timeout ? "the app did not answer in time" : closed ? "the app closed the connection" : "the app sent an invalid response",
+              {{"error", ec.message()}, {"status", timeout ? "504" : "502"}});
+    if (!timeout && !closed) co_return co_await reject(502, req, keep, {}, "Bad gateway: the application sent an invalid response");
     co_return co_await reject(timeout ? 504 : 502, req, timeout ? Persistence::close : keep);
   }
 

@@ -670,3 +670,129 @@ TEST_CASE("RFC 9110 15.6.5: an app that does not answer within --upstream-respon
   REQUIRE(res2);
   CHECK(res2->body() == "fast");
 }
+
+// ---- bare-LF chunk lines and invalid chunked responses ----
+
+TEST_CASE("RFC 9112 7.1: a chunked request whose chunk lines end in bare LF is answered 400 at once, not left to the idle timeout") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n");
+  auto res = c.read_response(2000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 400);
+  CHECK(c.closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9112 7.1: a bare-LF chunk line arriving after the head went to the app is answered 400") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  std::this_thread::sleep_for(50ms);
+  c.send("5\nhello\n0\n\n");
+  auto res = c.read_response(2000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 400);
+  CHECK(app->closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9112 7.1, RFC 9110 15.6.3: a bare-LF chunked response from the app is a 502, not a hang") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n");
+  auto res = c.read_response(2000ms);
+  REQUIRE(res);
+  CHECK(res->result_int() == 502);
+}
+
+TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app before the head went out is a 502") {
+  for (std::string body : {"0x2\r\n{}\r\n0\r\n\r\n", "ffffffffffffffffff\r\nab\r\n0\r\n\r\n"}) {
+    CAPTURE(body);
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    auto res = c.read_response(2000ms);
+    REQUIRE(res);
+    CHECK(res->result_int() == 502);
+    CHECK(res->body().find("invalid response") != std::string::npos);
+  }
+}
+
+TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app after the head went out closes the client connection") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto head = c.read_raw(1 << 16, 500ms);
+  CHECK(head.starts_with("HTTP/1.1 200"));
+  app->send("zz\r\nab\r\n0\r\n\r\n");
+  CHECK(c.closed_within(1000ms));
+}
+
+TEST_CASE("RFC 9110 8.6: a Content-Length on the app's 204 is stripped; a 304 keeps its own (8.6 allows it)") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n");
+  auto raw = c.read_raw(1 << 16, 500ms);
+  CHECK(raw.starts_with("HTTP/1.1 204"));
+  std::string lower;
+  for (char ch : raw) lower += ascii::to_lower(ch);
+  CHECK(lower.find("content-length") == std::string::npos);
+  c.send("GET /cached HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 304);
+  CHECK(field(*res, "Content-Length") == "5");
+  CHECK(res->body().empty());
+}
+
+TEST_CASE("RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with two Host fields, is 400 and never reaches the app") {
+  for (std::string request : {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                              "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"}) {
+    CAPTURE(request);
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send(request);
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->result_int() == 400);
+    CHECK_FALSE(p.app.accept(200ms));
+  }
+  // HTTP/1.0 has no Host requirement.
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.0\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(ok("fine"));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "fine");
+}
