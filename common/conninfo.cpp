@@ -18,8 +18,16 @@ const std::string* ConnInfo::param(std::string_view key) const {
   return nullptr;
 }
 
-bool ConnInfo::has_host() const {
+bool ConnInfo::has_host_name() const {
   return std::any_of(endpoints.begin(), endpoints.end(), [](const Endpoint& e) { return !e.host.empty(); });
+}
+
+bool ConnInfo::has_host() const {
+  if (has_host_name()) return true;
+  // connectOptions2(): with hostaddr and no host, libpq connects over TCP to each address (an empty
+  // hostaddr is not given).
+  const auto* hostaddr = dialect == ParamDialect::libpq ? param("hostaddr") : nullptr;
+  return hostaddr && !hostaddr->empty();
 }
 
 const char* to_string(ParamDialect dialect) {

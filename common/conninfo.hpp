@@ -51,7 +51,9 @@ struct ConnInfo {
   std::vector<std::pair<std::string, std::string>> params;
 
   const std::string* param(std::string_view key) const;  // the last occurrence, as drivers use it
+  // A TCP or socket target: a host, or (libpq) hostaddr= alone, over which libpq connects by TCP.
   bool has_host() const;
+  bool has_host_name() const;  // a non-empty host entry (host= or the URL's host part)
 };
 
 struct ParsedConnInfo {

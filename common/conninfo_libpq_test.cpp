@@ -50,3 +50,13 @@ TEST_CASE("to_libpq: libpq's ssl=true spelling and keywords newer than our libpq
   CHECK(*p.get("sslmode") == "require");
   if (pq::linked_major() < 16) CHECK(dropped(p, "load_balance_hosts"));
 }
+
+TEST_CASE("to_libpq: hostaddr without host reaches the probe") {
+  auto p = convert("postgresql://app:pw@/todo?hostaddr=127.0.0.1&port=5432");
+  REQUIRE(p.get("hostaddr"));
+  CHECK(*p.get("hostaddr") == "127.0.0.1");
+  CHECK(*p.get("port") == "5432");
+  auto kv = convert("hostaddr=127.0.0.1 port=5432 dbname=todo user=app password=x");
+  REQUIRE(kv.get("hostaddr"));
+  CHECK(*kv.get("hostaddr") == "127.0.0.1");
+}

@@ -199,3 +199,10 @@ TEST_CASE("conninfo: the user info never reaches a finding") {
     CHECK(f.hint.find(secret) == std::string::npos);
   }
 }
+
+TEST_CASE("conninfo: hostaddr alone gives a host (libpq connects over TCP to it)") {
+  CHECK(must_parse("hostaddr=127.0.0.1 port=5432 dbname=todo user=app password=x").has_host());
+  CHECK(must_parse("postgresql://app:pw@/todo?hostaddr=127.0.0.1&port=5432").has_host());
+  CHECK_FALSE(must_parse("port=5432 dbname=todo user=app password=x").has_host());
+  CHECK_FALSE(must_parse("hostaddr='' dbname=todo user=app").has_host());
+}

@@ -15,9 +15,9 @@ std::string redact_url(std::string_view url, std::size_t scheme_end) {
   auto authority = url.substr(rest_start, authority_end == std::string_view::npos ? std::string_view::npos
                                                                                      : authority_end - rest_start);
   auto at = authority.rfind('@');
-  // An '@' past the authority means the password ran into the path: redact everything after the scheme.
-  bool stray_at = at == std::string_view::npos && authority_end != std::string_view::npos &&
-                  url.find('@', authority_end) != std::string_view::npos;
+  // An '@' past the authority means the password ran into the path (an unencoded '/', '?' or '#'
+  // in it): redact everything after the scheme, whether or not the authority holds an '@' too.
+  bool stray_at = authority_end != std::string_view::npos && url.find('@', authority_end) != std::string_view::npos;
   std::string out(url.substr(0, rest_start));
   if (stray_at) return out + "***";
   if (at != std::string_view::npos) {

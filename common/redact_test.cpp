@@ -15,6 +15,8 @@ TEST_CASE("redact: a password that spills into the path takes the rest with it")
   auto r = redact_userinfo("postgresql://app:pa/ss@host/db");
   CHECK(r == "postgresql://***");
   CHECK(r.find("ss@") == std::string::npos);
+  // The authority's own '@' does not stop it: "pw@/rest@host" puts "rest" past the authority.
+  CHECK(redact_userinfo("postgresql://app:Qz7Kp1@/Wv9Lm2@db:5432/todo") == "postgresql://***");
 }
 
 TEST_CASE("redact: query passwords and key=value strings") {

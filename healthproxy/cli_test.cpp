@@ -142,3 +142,14 @@ TEST_CASE("cli: host:port parsing") {
   CHECK_FALSE(parse_host_port("::1:80", hp).empty());
   CHECK_FALSE(parse_host_port(":80", hp).empty());
 }
+
+TEST_CASE("cli: a database URL whose target is hostaddr alone has a host") {
+  for (const char* u : {"hostaddr=127.0.0.1 port=5432 dbname=todo user=app password=x",
+                        "postgresql://app:pw@/todo?hostaddr=127.0.0.1&port=5432"}) {
+    CAPTURE(u);
+    Command c;
+    CHECK_FALSE(parse({}, c, {{"DATABASE_URL", u}}).has_value());
+  }
+  Command socket_only;
+  CHECK(parse({}, socket_only, {{"DATABASE_URL", "postgresql://app:pw@/todo"}}) == ExitCode::usage);
+}

@@ -44,7 +44,7 @@ TEST_CASE("hygiene: quotes around the whole value") {
 }
 
 TEST_CASE("hygiene: placeholders") {
-  for (auto v : {"changeme", "CHANGE_ME", "sk-your-key-here", "your_password", "<password>", "postgresql://u:<pw>@h/db",
+  for (std::string_view v : {"changeme", "CHANGE_ME", "sk-your-key-here", "your_password", "<password>", "postgresql://u:<pw>@h/db",
                  "postgresql://postgres:[YOUR-PASSWORD]@db.abc.supabase.co:5432/postgres", "xxx", "sk-xxxxxxxx", "********",
                  "sk-...abcd", "secret", "undefined", "null", "replace-me-please"}) {
     CAPTURE(v);
@@ -53,7 +53,7 @@ TEST_CASE("hygiene: placeholders") {
 }
 
 TEST_CASE("hygiene: real values are not placeholders") {
-  for (auto v : {"postgresql://app:pw@[2001:db8::1]:5432/todo", "postgresql://app:pw@[::1]/todo", "sk-proj-AbxxxQ9-z_1",
+  for (std::string_view v : {"postgresql://app:pw@[2001:db8::1]:5432/todo", "postgresql://app:pw@[::1]/todo", "sk-proj-AbxxxQ9-z_1",
                  "aB3xXx9kLmN0pQrS", "npg_AbC123xyz", "https://todo.example.com/api"}) {
     CAPTURE(v);
     CHECK_FALSE(has_rule(hygiene(v), "value.placeholder"));
@@ -75,4 +75,25 @@ TEST_CASE("hygiene: base64 detection needs both the alphabet and a decoded match
   CHECK(is_base64_of("cG9zdGdyZXNxbDovL2FwcDpwd0BkYi90b2Rv", +is_url));
   CHECK_FALSE(is_base64_of("cG9zdGdyZXNxbDovL2FwcDpwd0BkYi90b2Rv!", +is_url));
   CHECK_FALSE(is_base64_of("aGVsbG8gd29ybGQh", +is_url));  // "hello world!"
+}
+
+TEST_CASE("hygiene: a key=value DATABASE_URL with surrounding whitespace or a trailing line break is at most a warning") {
+  // libpq's conninfo parser skips whitespace around pairs; a YAML | block adds the newline.
+  auto pg = [](std::string_view v) { return check_value({"DATABASE_URL", Kind::postgres_url}, v); };
+  for (std::string_view v : {"host=db port=5432 dbname=todo user=app password=x\n", "host=db port=5432 dbname=todo user=app password=x\r\n",
+                 "  host=db port=5432 dbname=todo user=app password=x", "host=db port=5432 dbname=todo user=app password=x \t",
+                 " host=db dbname=todo user=app password=x \r\n"}) {
+    CAPTURE(v);
+    auto f = pg(v);
+    for (const auto& x : f) CAPTURE(x.rule);
+    CHECK_FALSE(has_error(f));
+  }
+  CHECK(has_rule(pg("host=db dbname=todo user=app password=x\n"), "value.trailing-newline"));  // still said, as a warning
+  // URL forms stay errors: libpq would read the dbname as "todo\n".
+  CHECK(has_error(pg("postgresql://app:x@db/todo\n")));
+  CHECK(has_error(pg(" postgresql://app:x@db/todo")));
+  // A line break between pairs is not surrounding whitespace.
+  CHECK(has_rule(pg("host=db\ndbname=todo user=app password=x"), "value.newline"));
+  // Other kinds are unchanged.
+  CHECK(has_error(check_value({"SECRET", Kind::nonempty}, "value-abc\n")));
 }

@@ -42,7 +42,7 @@ void check_hostaddr(const ConnInfo& info, std::string_view value, Findings& out)
       return;
     }
   }
-  if (info.has_host() && addrs.size() != info.endpoints.size())
+  if (info.has_host_name() && addrs.size() != info.endpoints.size())
     add_error(out, "postgres-url.invalid-value", "hostaddr has another number of entries than host (libpq: could not match host names to hostaddr values)",
               "give one address per host, in the same order");
 }

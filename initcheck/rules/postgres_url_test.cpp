@@ -139,3 +139,17 @@ TEST_CASE("postgres-url: TLS files initcheck cannot see are a warning") {
   CHECK_FALSE(has_error(missing));
   CHECK_FALSE(has_rule(pg("postgresql://u:pw@db/todo?sslmode=verify-full&sslrootcert=/etc/hostname"), "postgres-url.file-not-found"));
 }
+
+TEST_CASE("postgres-url: hostaddr without host is a TCP target, not a Unix socket (libpq: hostaddr alone)") {
+  for (std::string_view v : {"hostaddr=127.0.0.1 port=5432 dbname=todo user=app password=x",
+                 "postgresql://app:pw@/todo?hostaddr=127.0.0.1&port=5432"}) {
+    CAPTURE(v);
+    auto f = pg(v);
+    CHECK_FALSE(has_rule(f, "postgres-url.no-host"));
+    CHECK_FALSE(has_error(f));
+  }
+  // Several addresses without host= are as many targets; libpq counts them from hostaddr.
+  CHECK_FALSE(has_error(pg("hostaddr=10.0.0.1,10.0.0.2 dbname=todo user=app password=x")));
+  // An empty hostaddr is not given: still no host.
+  CHECK(has_rule(pg("hostaddr='' dbname=todo user=app password=x"), "postgres-url.no-host"));
+}

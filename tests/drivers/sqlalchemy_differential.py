@@ -306,7 +306,9 @@ def judge_psycopg2(url, opts, through_sqlalchemy=True):
     hosts, ports = split_libpq(opts)
     if len(ports) != len(hosts):
         return False
-    if not all(map(plausible_host, hosts)) or not all(map(plausible_port, ports)):
+    # hostaddr without host: libpq connects over TCP to each address (checked below), no socket.
+    hostaddr_alone = bool(opts.get("hostaddr")) and not opts.get("host")
+    if not (hostaddr_alone or all(map(plausible_host, hosts))) or not all(map(plausible_port, ports)):
         return False
     if not plausible_dbname(opts.get("dbname")):
         return False
