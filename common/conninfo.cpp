@@ -364,10 +364,10 @@ std::optional<ConnInfo> from_sqlalchemy(std::string_view text, ConnInfo info, Fi
 
   // url.query: a repeated key becomes a tuple.
   std::vector<std::pair<std::string, std::vector<std::string>>> query;
-  for (const auto& [k, v] : url->query) {
-    auto it = std::find_if(query.begin(), query.end(), [&](const auto& q) { return q.first == k; });
-    if (it == query.end()) query.push_back({k, {v}});
-    else it->second.push_back(v);
+  for (const auto& kv : url->query) {  // not a structured binding: clang 14 cannot capture one in a lambda
+    auto it = std::find_if(query.begin(), query.end(), [&](const auto& q) { return q.first == kv.first; });
+    if (it == query.end()) query.push_back({kv.first, {kv.second}});
+    else it->second.push_back(kv.second);
   }
   bool asyncpg_like = info.dialect != ParamDialect::libpq;
   std::vector<std::string> hosts;  // a tuple of hosts from the query
