@@ -30,16 +30,36 @@ Params:
   {{- fail (printf "podguard: readinessGate must be serving or database, not %q" $gate) -}}
 {{- end -}}
 {{- $readyPath := ternary "/servingz" "/readyz" (eq $gate "serving") -}}
-{{- $probes := dict -}}
+{{- $probes := list -}}
 {{- range list (list "startupProbe" "/livez" .startup) (list "readinessProbe" $readyPath true) (list "livenessProbe" "/livez" true) -}}
-  {{- $field := index . 0 -}}
-  {{- $probe := get $config $field | default dict -}}
-  {{- if and (index . 2) (ne (toString $probe.enabled) "false") -}}
+  {{- if index . 2 -}}
     {{- $handler := dict "httpGet" (dict "path" (index . 1) "port" $adminPort) -}}
-    {{- $_ := set $probes $field (merge $handler (omit $probe "enabled")) -}}
+    {{- with include "podguard.probe" (dict "name" (index . 0) "probe" (get $config (index . 0)) "handler" $handler) -}}
+      {{- $probes = append $probes . -}}
+    {{- end -}}
   {{- end -}}
 {{- end -}}
-{{- with $probes -}}
-{{- toYaml . -}}
+{{- join "\n" $probes -}}
+{{- end -}}
+
+{{/*
+podguard.probe: one kubelet probe from {enabled, <native probe fields>}, the charts' one probe
+helper (podguard.probes builds on it). A probe without `enabled` is on; `enabled: false` renders
+nothing. "handler" (optional) is the probe's handler when the chart fixes it (an httpGet on the
+admin port, an exec pg_isready): it wins over a handler in the probe's fields.
+Usage:
+  {{- with include "podguard.probe" (dict "name" "readinessProbe" "probe" .Values.readinessProbe) }}
+  {{- . | nindent 10 }}
+  {{- end }}
+Params:
+  name     the container field: startupProbe, readinessProbe or livenessProbe
+  probe    {enabled (default true), and the native fields: httpGet, tcpSocket, exec, grpc,
+           initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold}
+  handler  (optional) a handler merged under the probe's fields
+*/}}
+{{- define "podguard.probe" -}}
+{{- $probe := .probe | default dict -}}
+{{- if ne (toString $probe.enabled) "false" -}}
+{{- dict .name (merge (deepCopy (.handler | default dict)) (omit $probe "enabled")) | toYaml -}}
 {{- end -}}
 {{- end -}}
