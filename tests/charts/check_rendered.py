@@ -13,7 +13,12 @@ import yaml
 
 RESULTS = {"passed": 0, "failed": 0}
 RELEASE = "t"  # run.sh renders every scenario as release "t"
-FULL = RELEASE + "-todo-chatbot"
+# The component charts name their resources "<release>-<component>"; the umbrella's own (the Ingress)
+# "<release>-todo-chatbot".
+BACKEND = RELEASE + "-backend"
+FRONTEND = RELEASE + "-frontend"
+POSTGRESQL = RELEASE + "-postgresql"
+UMBRELLA = RELEASE + "-todo-chatbot"
 
 
 def ok(name):
@@ -144,7 +149,7 @@ def assert_secret_refs_resolve(docs, label, external=()):
 
 
 def backend(docs):
-    return one(docs, "Deployment", f"{FULL}-backend")
+    return one(docs, "Deployment", BACKEND)
 
 
 def healthproxy_location(spec):
@@ -227,30 +232,70 @@ def leaf_paths(values, prefix=""):
 
 # --- scenarios ------------------------------------------------------------------------------------
 
-def check_values_file(path, *examples):
-    """values.yaml (and the example values files) hold nothing secret."""
+def documented(path, values, label):
+    """Every leaf value of a values file has an @param comment (itself or a parent)."""
     with open(path, encoding="utf-8") as f:
-        values = yaml.safe_load(f)
-    label = "values.yaml"
-    secret_values = dict(values["secrets"], **{"postgresql.auth.password": values["postgresql"]["auth"]["password"]})
-    secret_values.pop("existingSecret")
-    check(f"{label}: every secret value is empty ({', '.join(sorted(secret_values))})",
-          all(v == "" for v in secret_values.values()), secret_values)
-    with open(path, encoding="utf-8") as f:
-        documented = set(re.findall(r"@param\s+(\S+)", f.read()))
+        params = set(re.findall(r"@param\s+(\S+)", f.read()))
     undocumented = [p for p in leaf_paths(values)
-                    if not any(".".join(p.split(".")[:i]) in documented for i in range(1, p.count(".") + 2))]
+                    if not any(".".join(p.split(".")[:i]) in params for i in range(1, p.count(".") + 2))]
     check(f"{label}: every value has an @param comment (itself or its parent)", not undocumented, undocumented)
-    check(f"{label}: backend.replicas defaults to 2", values["backend"]["replicas"] == 2, values["backend"]["replicas"])
-    check(f"{label}: healthproxy.sidecarMode defaults to auto", values["healthproxy"]["sidecarMode"] == "auto")
-    check(f"{label}: initcheck image podguard/initcheck, tag empty (the chart's appVersion)",
-          values["initcheck"]["image"]["repository"] == "podguard/initcheck" and values["initcheck"]["image"]["tag"] == "")
+
+
+def secret_fields(values):
+    """The secret values a values file sets: {path: value} (existingSecret and databaseUrlSecret name Secrets, not secrets)."""
+    found = {}
+    for prefix, section in (("global.secrets", (values.get("global") or {}).get("secrets")),
+                            ("secrets", values.get("secrets")),
+                            ("backend.secrets", (values.get("backend") or {}).get("secrets")),
+                            ("frontend.secrets", (values.get("frontend") or {}).get("secrets"))):
+        for key, value in (section or {}).items():
+            if key not in ("existingSecret", "databaseUrlSecret"):
+                found[f"{prefix}.{key}"] = value
+    for prefix, section in (("auth", values.get("auth")), ("postgresql.auth", (values.get("postgresql") or {}).get("auth"))):
+        if section and "password" in section:
+            found[f"{prefix}.password"] = section["password"]
+    return found
+
+
+def check_values_file(umbrella, backend_values, frontend_values, postgresql_values, *examples):
+    """The charts' values.yaml files (and the example values files) hold nothing secret, and document every value."""
+    loaded = {}
+    for path in (umbrella, backend_values, frontend_values, postgresql_values):
+        with open(path, encoding="utf-8") as f:
+            loaded[path] = yaml.safe_load(f)
+        label = "/".join(path.rsplit("/", 2)[-2:])
+        fields = secret_fields(loaded[path])
+        check(f"{label}: every secret value is empty ({', '.join(sorted(fields))})",
+              fields and all(v == "" for v in fields.values()), fields)
+        documented(path, loaded[path], label)
+    b = loaded[backend_values]
+    check("backend/values.yaml: replicas defaults to 2", b["replicas"] == 2, b["replicas"])
+    check("backend/values.yaml: healthproxy.sidecarMode defaults to auto", b["healthproxy"]["sidecarMode"] == "auto")
+    check("backend/values.yaml: initcheck image podguard/initcheck, tag empty (the chart's appVersion)",
+          b["initcheck"]["image"]["repository"] == "podguard/initcheck" and b["initcheck"]["image"]["tag"] == "")
+    check("backend/values.yaml: service.name defaults to empty (global.backendService.name, else the fullname)",
+          b["service"]["name"] == "", b["service"])
+    u = loaded[umbrella]
+    check("todo-chatbot/values.yaml: sets no component value the component chart already defaults (only the wiring)",
+          u["backend"] == {"secrets": {"databaseUrlSecret": {"name": "{{ .Release.Name }}-postgresql"}}}
+          and u["frontend"] == {"enabled": True} and u["postgresql"] == {"enabled": True}, {k: u[k] for k in ("backend", "frontend", "postgresql")})
     for example in examples:
         with open(example, encoding="utf-8") as f:
             ex = yaml.safe_load(f) or {}
-        given = {k: v for k, v in (ex.get("secrets") or {}).items() if v} | \
-                ({"postgresql.auth.password": 1} if ((ex.get("postgresql") or {}).get("auth") or {}).get("password") else {})
-        check(f"{example.rsplit('/', 1)[-1]}: holds no secret value", not given, sorted(given))
+        given = sorted(k for k, v in secret_fields(ex).items() if v)
+        check(f"{example.rsplit('/', 1)[-1]}: holds no secret value", not given, given)
+
+
+def env_ref(container, name):
+    """The secretKeyRef of a container's env entry, or None."""
+    for e in container.get("env") or []:
+        if e["name"] == name:
+            return ((e.get("valueFrom") or {}).get("secretKeyRef"))
+    return None
+
+
+def secret_keys(docs, name):
+    return sorted(one(docs, "Secret", name).get("data") or {})
 
 
 def check_default(path):
@@ -277,7 +322,7 @@ def check_default(path):
     check(f"{label}: backend replicas spread over nodes (podAntiAffinity)",
           "podAntiAffinity" in (spec.get("affinity") or {}), spec.get("affinity"))
 
-    svc = one(docs, "Service", f"{FULL}-backend")
+    svc = one(docs, "Service", BACKEND)
     ports = {p["name"]: p for p in svc["spec"]["ports"]}
     check(f"{label}: backend Service is ClusterIP, port 8000 targets healthproxy's 8080",
           svc["spec"].get("type") == "ClusterIP" and ports["http"]["port"] == 8000 and ports["http"]["targetPort"] == 8080,
@@ -296,6 +341,13 @@ def check_default(path):
               not any(a.startswith("--backoff-max") or a.endswith("=") for a in args), args)
         check(f"{label}: healthproxy image podguard/healthproxy tagged with the appVersion",
               hp["image"] == "podguard/healthproxy:0.1.0", hp["image"])
+        check(f"{label}: healthproxy reads DATABASE_URL from the postgresql chart's Secret (key database-url)",
+              env_ref(hp, "DATABASE_URL") == {"name": POSTGRESQL, "key": "database-url", "optional": True}, hp.get("env"))
+    want_refs = {"DATABASE_URL": {"name": POSTGRESQL, "key": "database-url", "optional": True}} | {
+        k: {"name": BACKEND, "key": k, "optional": True} for k in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "BETTER_AUTH_SECRET")}
+    got_refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in app.get("env") or [] if "secretKeyRef" in (e.get("valueFrom") or {})}
+    check(f"{label}: the backend reads DATABASE_URL from the postgresql chart's Secret, the other keys from its own (optional refs)",
+          got_refs == want_refs, got_refs)
 
     annotations = b["spec"]["template"]["metadata"].get("annotations") or {}
     check(f"{label}: backend pod template has checksum/config and checksum/secret",
@@ -303,7 +355,7 @@ def check_default(path):
     lifecycle = app.get("lifecycle", {}).get("preStop", {})
     check(f"{label}: backend preStop is a sleep action on 1.30 (no shell needed)", lifecycle == {"sleep": {"seconds": 5}}, lifecycle)
 
-    f = one(docs, "Deployment", f"{FULL}-frontend")
+    f = one(docs, "Deployment", FRONTEND)
     fspec = pod_spec(f)
     fapp = container(fspec, "containers", "frontend")
     check(f"{label}: frontend listens on 3000", [p["containerPort"] for p in fapp["ports"]] == [3000], fapp["ports"])
@@ -312,21 +364,21 @@ def check_default(path):
           fapp["resources"])
     assert_initcheck(fspec, f"{label} frontend", ["--require=BETTER_AUTH_SECRET=secret"])
     fenv = [e["name"] for e in fapp.get("env") or []]
-    check(f"{label}: frontend reads only BETTER_AUTH_SECRET from the Secret",
-          [e["name"] for e in fapp["env"] if "valueFrom" in e] == ["BETTER_AUTH_SECRET"], fenv)
+    check(f"{label}: frontend reads only BETTER_AUTH_SECRET, from its own Secret",
+          [(e["name"], e["valueFrom"]["secretKeyRef"]["name"]) for e in fapp["env"] if "valueFrom" in e] == [("BETTER_AUTH_SECRET", FRONTEND)], fenv)
     check(f"{label}: frontend listens on all addresses (HOSTNAME=0.0.0.0, not the pod name)",
           {"name": "HOSTNAME", "value": "0.0.0.0"} in fapp["env"], fapp["env"])
     fann = f["spec"]["template"]["metadata"].get("annotations") or {}
     check(f"{label}: frontend pod template has checksum/config and checksum/secret",
           "checksum/config" in fann and "checksum/secret" in fann, fann)
-    fsvc = one(docs, "Service", f"{FULL}-frontend")
+    fsvc = one(docs, "Service", FRONTEND)
     check(f"{label}: frontend Service is NodePort on 3000",
           fsvc["spec"]["type"] == "NodePort" and fsvc["spec"]["ports"][0]["port"] == 3000, fsvc["spec"])
-    fcm = one(docs, "ConfigMap", f"{FULL}-frontend")
+    fcm = one(docs, "ConfigMap", FRONTEND)
     check(f"{label}: frontend ConfigMap points server-side code at the backend Service",
-          fcm["data"].get("BACKEND_URL") == f"http://{FULL}-backend:8000", fcm["data"])
+          fcm["data"].get("BACKEND_URL") == f"http://{BACKEND}:8000", fcm["data"])
 
-    sts = one(docs, "StatefulSet", f"{FULL}-postgresql")
+    sts = one(docs, "StatefulSet", POSTGRESQL)
     pspec = pod_spec(sts)
     pg = container(pspec, "containers", "postgresql")
     check(f"{label}: postgresql from the official image postgres:16-alpine", pg["image"] == "postgres:16-alpine", pg["image"])
@@ -338,55 +390,81 @@ def check_default(path):
     check(f"{label}: postgresql readinessProbe is exec pg_isready", cmd[:1] == ["pg_isready"], cmd)
     check(f"{label}: postgresql livenessProbe is a TCP check (pg_isready fails during crash recovery)",
           (pg.get("livenessProbe") or {}).get("tcpSocket") == {"port": "postgresql"}, pg.get("livenessProbe"))
-    headless = one(docs, "Service", f"{FULL}-postgresql")
+    headless = one(docs, "Service", POSTGRESQL)
     check(f"{label}: postgresql Service is headless and is the StatefulSet's serviceName",
           headless["spec"].get("clusterIP") == "None" and sts["spec"]["serviceName"] == headless["metadata"]["name"], headless["spec"])
     check(f"{label}: postgresql pod has checksum/secret", "checksum/secret" in (sts["spec"]["template"]["metadata"].get("annotations") or {}))
 
-    secret = one(docs, "Secret", f"{FULL}-secrets")
-    check(f"{label}: the app Secret holds only the keys given (no ANTHROPIC_API_KEY without a value)",
-          sorted(secret["data"]) == ["BETTER_AUTH_SECRET", "DATABASE_URL", "OPENAI_API_KEY"], sorted(secret["data"]))
+    check(f"{label}: each component's Secret holds only the keys it reads and was given (no ANTHROPIC_API_KEY without a value)",
+          secret_keys(docs, BACKEND) == ["BETTER_AUTH_SECRET", "OPENAI_API_KEY"]
+          and secret_keys(docs, FRONTEND) == ["BETTER_AUTH_SECRET"]
+          and secret_keys(docs, POSTGRESQL) == ["database-url", "password"],
+          {n: secret_keys(docs, n) for n in (BACKEND, FRONTEND, POSTGRESQL)})
+    check(f"{label}: three Secrets, one per component", sorted(d["metadata"]["name"] for d in find(docs, "Secret")) == sorted([BACKEND, FRONTEND, POSTGRESQL]),
+          [d["metadata"]["name"] for d in find(docs, "Secret")])
 
-    test = one(docs, "Pod", f"{FULL}-test-backend-ready")
-    tc = test["spec"]["containers"][0]
-    check(f"{label}: helm test hook pod", (test["metadata"].get("annotations") or {}).get("helm.sh/hook") == "test",
-          test["metadata"].get("annotations"))
-    check(f"{label}: helm test runs `healthproxy probe http://<backend>:9901/readyz` (exec, no shell)",
-          tc["image"].startswith("podguard/healthproxy:") and "command" not in tc
-          and tc["args"][0] == "probe" and tc["args"][-1] == f"http://{FULL}-backend:9901/readyz", tc)
+    assert_test_pods(docs, label, BACKEND)
     check(f"{label}: no Ingress unless enabled", not find(docs, "Ingress"))
-    check(f"{label}: one ServiceAccount, token not automounted",
-          [s.get("automountServiceAccountToken") for s in find(docs, "ServiceAccount")] == [False])
+    check(f"{label}: a ServiceAccount per component, token not automounted",
+          sorted((s["metadata"]["name"], s.get("automountServiceAccountToken")) for s in find(docs, "ServiceAccount"))
+          == [(BACKEND, False), (FRONTEND, False), (POSTGRESQL, False)], find(docs, "ServiceAccount"))
+
+
+def assert_test_pods(docs, label, backend_service, components=("backend", "frontend", "postgresql")):
+    """The `helm test` pods: one per component, each a hook pod run without a shell."""
+    pods = {p["metadata"]["name"]: p for p in find(docs, "Pod")}
+    check(f"{label}: a helm test pod per component ({', '.join(components)})",
+          sorted(pods) == sorted(f"{RELEASE}-{c}-test" for c in components), sorted(pods))
+    for name, pod in pods.items():
+        check(f"{label}: {name} is a helm test hook pod", (pod["metadata"].get("annotations") or {}).get("helm.sh/hook") == "test",
+              pod["metadata"].get("annotations"))
+    if "backend" in components:
+        tc = pods[f"{BACKEND}-test"]["spec"]["containers"][0]
+        check(f"{label}: helm test runs `healthproxy probe http://<backend Service>:9901/readyz` (exec, no shell)",
+              tc["image"].startswith("podguard/healthproxy:") and "command" not in tc
+              and tc["args"][0] == "probe" and tc["args"][-1] == f"http://{backend_service}:9901/readyz", tc)
+    if "frontend" in components:
+        tc = pods[f"{FRONTEND}-test"]["spec"]["containers"][0]
+        check(f"{label}: helm test runs `healthproxy probe http://<frontend>:3000/` (the page answers)",
+              tc["image"].startswith("podguard/healthproxy:") and tc["args"][0] == "probe" and tc["args"][-1] == f"http://{FRONTEND}:3000/", tc)
+    if "postgresql" in components:
+        tc = pods[f"{POSTGRESQL}-test"]["spec"]["containers"][0]
+        check(f"{label}: helm test runs pg_isready against the PostgreSQL Service, from the server's image",
+              tc["command"][0] == "pg_isready" and f"--host={POSTGRESQL}" in tc["command"] and tc["image"] == pod_spec(one(docs, "StatefulSet", POSTGRESQL))["containers"][0]["image"], tc)
 
 
 def assert_network_policies(docs, label):
-    """One NetworkPolicy per component: ingress only on the ports it serves, egress open."""
+    """A NetworkPolicy per component and per helm test pod: ingress only on the ports it serves, egress open."""
     policies = {p["metadata"]["name"]: p["spec"] for p in find(docs, "NetworkPolicy")}
-    check(f"{label}: a NetworkPolicy per component", sorted(policies) == sorted(
-        f"{FULL}-{c}" for c in ("backend", "frontend", "postgresql", "test")), sorted(policies))
+    want = {BACKEND: "backend", FRONTEND: "frontend", POSTGRESQL: "postgresql",
+            f"{BACKEND}-test": "test", f"{FRONTEND}-test": "test", f"{POSTGRESQL}-test": "test"}
+    check(f"{label}: a NetworkPolicy per component and per test pod", sorted(policies) == sorted(want), sorted(policies))
     for name, spec in policies.items():
-        component = name[len(FULL) + 1:]
-        check(f"{label}: NetworkPolicy {component} selects its component's pods",
+        component = want.get(name)
+        check(f"{label}: NetworkPolicy {name} selects its component's pods",
               spec["podSelector"]["matchLabels"].get("app.kubernetes.io/component") == component
               and spec["podSelector"]["matchLabels"].get("app.kubernetes.io/instance") == RELEASE, spec["podSelector"])
-        check(f"{label}: NetworkPolicy {component} governs ingress and egress, egress open",
+        check(f"{label}: NetworkPolicy {name} governs ingress and egress, egress open",
               spec["policyTypes"] == ["Ingress", "Egress"] and spec["egress"] == [{}], spec)
-    ports = lambda c: sorted(p["port"] for rule in policies[f"{FULL}-{c}"]["ingress"] for p in rule["ports"])
+    ports = lambda n: sorted(p["port"] for rule in policies[n]["ingress"] for p in rule["ports"])
     check(f"{label}: the backend admits only healthproxy's ports 8080 and 9901 (never the app's 8000)",
-          ports("backend") == [8080, 9901], policies[f"{FULL}-backend"]["ingress"])
-    check(f"{label}: the frontend admits its port 3000", ports("frontend") == [3000], policies[f"{FULL}-frontend"]["ingress"])
-    pg_rules = policies[f"{FULL}-postgresql"]["ingress"]
+          ports(BACKEND) == [8080, 9901], policies[BACKEND]["ingress"])
+    check(f"{label}: the frontend admits its port 3000", ports(FRONTEND) == [3000], policies[FRONTEND]["ingress"])
+    pg_rules = policies[POSTGRESQL]["ingress"]
     sources = [f["podSelector"] for rule in pg_rules for f in rule.get("from", [])]
-    check(f"{label}: PostgreSQL admits 5432 only from this release's backend and frontend pods",
-          ports("postgresql") == [5432] and len(sources) == 1 and all("from" in r for r in pg_rules)
-          and sources[0]["matchLabels"].get("app.kubernetes.io/instance") == RELEASE
-          and sources[0]["matchExpressions"] == [{"key": "app.kubernetes.io/component", "operator": "In", "values": ["backend", "frontend"]}],
+    check(f"{label}: PostgreSQL admits 5432 only from this release's backend and frontend pods and its own test pod",
+          ports(POSTGRESQL) == [5432] and all("from" in r for r in pg_rules) and len(sources) == 2
+          and sources[0] == {"matchLabels": {"app.kubernetes.io/instance": RELEASE},
+                             "matchExpressions": [{"key": "app.kubernetes.io/component", "operator": "In", "values": ["backend", "frontend"]}]}
+          and sources[1]["matchLabels"] == {"app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": RELEASE,
+                                            "app.kubernetes.io/component": "test"},
           pg_rules)
-    check(f"{label}: the helm test pod admits nothing", policies[f"{FULL}-test"]["ingress"] == [], policies[f"{FULL}-test"])
+    for name in (f"{BACKEND}-test", f"{FRONTEND}-test", f"{POSTGRESQL}-test"):
+        check(f"{label}: the helm test pod {name} admits nothing", policies[name]["ingress"] == [], policies[name])
 
 
 def assert_backend_pdb(docs, label):
-    pdb = one(docs, "PodDisruptionBudget", f"{FULL}-backend")
+    pdb = one(docs, "PodDisruptionBudget", BACKEND)
     check(f"{label}: the backend's PodDisruptionBudget allows one eviction at a time, always lets a not-ready pod go, and selects the backend pods",
           pdb["spec"]["maxUnavailable"] == 1
           and pdb["spec"].get("unhealthyPodEvictionPolicy") == "AlwaysAllow"
@@ -447,11 +525,11 @@ def check_dev(path):
         check(f"{label}: list flags repeat (--passthrough, --cors-allow-origin)",
               "--passthrough=/health" in args and "--cors-allow-origin=http://todo.local" in args
               and "--cors-allow-origin=http://localhost:3000" in args, args)
-    ingress = one(docs, "Ingress", FULL)
+    ingress = one(docs, "Ingress", UMBRELLA)
     rule = ingress["spec"]["rules"][0]
     paths = {p["path"]: (p["backend"]["service"]["name"], p["backend"]["service"]["port"].get("name")) for p in rule["http"]["paths"]}
     check(f"{label}: Ingress /api -> backend, / -> frontend, /api/auth stays with Next.js",
-          paths == {"/api": (f"{FULL}-backend", "http"), "/": (f"{FULL}-frontend", "http"), "/api/auth": (f"{FULL}-frontend", "http")}
+          paths == {"/api": (BACKEND, "http"), "/": (FRONTEND, "http"), "/api/auth": (FRONTEND, "http")}
           and rule.get("host") == "todo.local" and ingress["spec"].get("ingressClassName") == "nginx", paths)
     ic = container(pod_spec(backend(docs)), "initContainers", "initcheck")
     check(f"{label}: strict initcheck", "--strict" in ic["args"], ic["args"])
@@ -464,8 +542,12 @@ def check_neon(path):
     assert_restricted(docs, label)
     assert_secret_refs_resolve(docs, label)
     check(f"{label}: no in-cluster PostgreSQL (StatefulSet, its Service, its Secret)",
-          not find(docs, "StatefulSet") and not find(docs, "Service", f"{FULL}-postgresql")
-          and not find(docs, "Secret", f"{FULL}-postgresql"))
+          not find(docs, "StatefulSet") and not find(docs, "Service", POSTGRESQL)
+          and not find(docs, "Secret", POSTGRESQL) and not find(docs, "Pod", f"{POSTGRESQL}-test"))
+    check(f"{label}: the backend's Secret holds the DATABASE_URL given, and the backend reads it there",
+          "DATABASE_URL" in secret_keys(docs, BACKEND)
+          and env_ref(container(pod_spec(backend(docs)), "containers", "backend"), "DATABASE_URL")["name"] == BACKEND,
+          secret_keys(docs, BACKEND))
     ic = container(pod_spec(backend(docs)), "initContainers", "initcheck")
     check(f"{label}: initcheck --strict --connect --connect-timeout=10s",
           all(a in ic["args"] for a in ("--strict", "--connect", "--connect-timeout=10s")), ic["args"])
@@ -476,7 +558,7 @@ def check_neon(path):
 
 
 def check_minimal(path):
-    """initcheck, frontend, tests off, on 1.28: the backend pod has no init containers at all."""
+    """backend.initcheck, the frontend, every test pod off, on 1.28: the backend pod has no init containers at all."""
     docs = load(path)
     label = "initcheck, frontend and tests off (kube 1.28)"
     assert_restricted(docs, label)
@@ -487,7 +569,7 @@ def check_minimal(path):
 
 
 def check_existing_secrets(path):
-    """secrets.existingSecret and postgresql.auth.existingSecret: the chart renders no Secret."""
+    """global.secrets.existingSecret and postgresql.auth.existingSecret: the charts render no Secret."""
     docs = load(path)
     label = "existingSecret"
     check(f"{label}: no Secret rendered", not find(docs, "Secret"), [d["metadata"]["name"] for d in find(docs, "Secret")])
@@ -507,11 +589,11 @@ def check_checksum_config(path_a, path_b):
     a, b = load(path_a), load(path_b)
     label = "backend.config change"
     check(f"{label}: changes the backend's checksum/config",
-          checksum(a, f"{FULL}-backend", "checksum/config") != checksum(b, f"{FULL}-backend", "checksum/config"))
+          checksum(a, BACKEND, "checksum/config") != checksum(b, BACKEND, "checksum/config"))
     check(f"{label}: leaves its checksum/secret",
-          checksum(a, f"{FULL}-backend", "checksum/secret") == checksum(b, f"{FULL}-backend", "checksum/secret"))
+          checksum(a, BACKEND, "checksum/secret") == checksum(b, BACKEND, "checksum/secret"))
     check(f"{label}: leaves the frontend's checksum/config",
-          checksum(a, f"{FULL}-frontend", "checksum/config") == checksum(b, f"{FULL}-frontend", "checksum/config"))
+          checksum(a, FRONTEND, "checksum/config") == checksum(b, FRONTEND, "checksum/config"))
 
 
 def check_checksum_secret(path_a, path_b):
@@ -519,20 +601,20 @@ def check_checksum_secret(path_a, path_b):
     label = "secret value change"
     for component in ("backend", "frontend"):
         check(f"{label}: changes the {component}'s checksum/secret",
-              checksum(a, f"{FULL}-{component}", "checksum/secret") != checksum(b, f"{FULL}-{component}", "checksum/secret"))
+              checksum(a, f"{RELEASE}-{component}", "checksum/secret") != checksum(b, f"{RELEASE}-{component}", "checksum/secret"))
     check(f"{label}: leaves the backend's checksum/config",
-          checksum(a, f"{FULL}-backend", "checksum/config") == checksum(b, f"{FULL}-backend", "checksum/config"))
+          checksum(a, BACKEND, "checksum/config") == checksum(b, BACKEND, "checksum/config"))
 
 
 def check_url_encoding(path):
     """postgresql.auth.password='p@ss/w:rd #1+' must be percent-encoded in the DATABASE_URL the chart builds."""
     import base64
     docs = load(path)
-    secret = one(docs, "Secret", f"{FULL}-secrets")
-    url = base64.b64decode(secret["data"]["DATABASE_URL"]).decode()
-    want = f"postgresql://todo:p%40ss%2Fw%3Ard%20%231%2B@{FULL}-postgresql:5432/todo"
-    check("DATABASE_URL built from postgresql.auth percent-encodes the password", url == want, f"got  {url}\nwant {want}")
-    pg = one(docs, "Secret", f"{FULL}-postgresql")
+    secret = one(docs, "Secret", POSTGRESQL)
+    url = base64.b64decode(secret["data"]["database-url"]).decode()
+    want = f"postgresql://todo:p%40ss%2Fw%3Ard%20%231%2B@{POSTGRESQL}:5432/todo"
+    check("the DATABASE_URL the postgresql chart builds (database-url) percent-encodes the password", url == want, f"got  {url}\nwant {want}")
+    pg = one(docs, "Secret", POSTGRESQL)
     check("the postgres Secret holds the raw password",
           base64.b64decode(pg["data"]["password"]).decode() == "p@ss/w:rd #1+", pg["data"])
 
@@ -551,6 +633,110 @@ def check_thirdparty(path, mode):
         check(f"{label}: app container keeps readiness on /readyz via podguard.probes, no liveness",
               (container(spec, "containers", "web").get("readinessProbe") or {}).get("httpGet", {}).get("path") == "/readyz"
               and "livenessProbe" not in container(spec, "containers", "web"), container(spec, "containers", "web"))
+
+def check_backend_service(path):
+    """global.backendService.name=backend-service: the Service, and everything that names it, follow."""
+    docs = load(path)
+    label = "global.backendService.name=backend-service"
+    svc = find(docs, "Service", "backend-service")
+    check(f"{label}: the backend Service is backend-service (and no {BACKEND} Service)",
+          len(svc) == 1 and not find(docs, "Service", BACKEND)
+          and svc[0]["spec"]["selector"].items() <= spec_labels(backend(docs)).items(), [d["metadata"]["name"] for d in find(docs, "Service")])
+    fcm = one(docs, "ConfigMap", FRONTEND)
+    check(f"{label}: the frontend's BACKEND_URL is http://backend-service:8000",
+          fcm["data"].get("BACKEND_URL") == "http://backend-service:8000", fcm["data"])
+    rule = one(docs, "Ingress", UMBRELLA)["spec"]["rules"][0]
+    paths = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
+    check(f"{label}: the Ingress sends /api to backend-service", paths.get("/api") == "backend-service", paths)
+    assert_test_pods(docs, label, "backend-service")
+    check(f"{label}: the other backend resources keep their names ({BACKEND})",
+          backend(docs) and one(docs, "ConfigMap", BACKEND) and one(docs, "NetworkPolicy", BACKEND) and one(docs, "Secret", BACKEND))
+
+
+def check_backend_alone(path, database="given"):
+    """The backend chart installed alone (release t): everything it needs, nothing of the other charts."""
+    docs = load(path)
+    label = f"backend chart alone (DATABASE_URL {database})"
+    assert_restricted(docs, label)
+    assert_labels(docs, label)
+    assert_secret_refs_resolve(docs, label, external=("postgresql",) if database == "from the postgresql release" else ())
+    kinds = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
+    check(f"{label}: its resources, named {BACKEND}",
+          kinds == sorted([("ConfigMap", BACKEND), ("Deployment", BACKEND), ("NetworkPolicy", BACKEND), ("NetworkPolicy", f"{BACKEND}-test"),
+                           ("Pod", f"{BACKEND}-test"), ("PodDisruptionBudget", BACKEND), ("Secret", BACKEND), ("Service", BACKEND),
+                           ("ServiceAccount", BACKEND)]), kinds)
+    check(f"{label}: labelled app.kubernetes.io/name=backend", spec_labels(backend(docs)).get("app.kubernetes.io/name") == "backend", spec_labels(backend(docs)))
+    spec = pod_spec(backend(docs))
+    assert_initcheck(spec, label, BACKEND_REQUIRE)
+    hp = assert_native(docs, label)
+    if hp:
+        assert_healthproxy(hp, label)
+    app = container(spec, "containers", "backend")
+    if database == "given":
+        check(f"{label}: its Secret holds DATABASE_URL, the AI key and BETTER_AUTH_SECRET",
+              secret_keys(docs, BACKEND) == ["BETTER_AUTH_SECRET", "DATABASE_URL", "OPENAI_API_KEY"], secret_keys(docs, BACKEND))
+        check(f"{label}: the backend reads DATABASE_URL from its Secret", env_ref(app, "DATABASE_URL")["name"] == BACKEND, app["env"])
+    else:
+        check(f"{label}: the backend reads DATABASE_URL from the Secret postgresql, key database-url",
+              env_ref(app, "DATABASE_URL") == {"name": "postgresql", "key": "database-url", "optional": True}
+              and env_ref(hp, "DATABASE_URL") == env_ref(app, "DATABASE_URL"), app["env"])
+        check(f"{label}: its Secret holds no DATABASE_URL", "DATABASE_URL" not in secret_keys(docs, BACKEND), secret_keys(docs, BACKEND))
+    assert_test_pods(docs, label, BACKEND, components=("backend",))
+
+
+def check_frontend_alone(path):
+    """The frontend chart installed alone (release t)."""
+    docs = load(path)
+    label = "frontend chart alone"
+    assert_restricted(docs, label)
+    assert_labels(docs, label)
+    assert_secret_refs_resolve(docs, label)
+    kinds = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
+    check(f"{label}: its resources, named {FRONTEND}",
+          kinds == sorted([("ConfigMap", FRONTEND), ("Deployment", FRONTEND), ("NetworkPolicy", FRONTEND), ("NetworkPolicy", f"{FRONTEND}-test"),
+                           ("Pod", f"{FRONTEND}-test"), ("Secret", FRONTEND), ("Service", FRONTEND), ("ServiceAccount", FRONTEND)]), kinds)
+    check(f"{label}: BACKEND_URL defaults to http://backend:8000 (the backend chart installed as release backend)",
+          one(docs, "ConfigMap", FRONTEND)["data"].get("BACKEND_URL") == "http://backend:8000", one(docs, "ConfigMap", FRONTEND)["data"])
+    check(f"{label}: its Secret holds only BETTER_AUTH_SECRET", secret_keys(docs, FRONTEND) == ["BETTER_AUTH_SECRET"], secret_keys(docs, FRONTEND))
+    assert_initcheck(pod_spec(one(docs, "Deployment", FRONTEND)), label, ["--require=BETTER_AUTH_SECRET=secret"])
+    assert_test_pods(docs, label, None, components=("frontend",))
+
+
+def check_postgresql_alone(path):
+    """The postgresql chart installed alone (release t)."""
+    import base64
+    docs = load(path)
+    label = "postgresql chart alone"
+    assert_restricted(docs, label)
+    assert_labels(docs, label)
+    assert_secret_refs_resolve(docs, label)
+    kinds = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
+    check(f"{label}: its resources, named {POSTGRESQL}",
+          kinds == sorted([("NetworkPolicy", POSTGRESQL), ("NetworkPolicy", f"{POSTGRESQL}-test"), ("Pod", f"{POSTGRESQL}-test"),
+                           ("Secret", POSTGRESQL), ("Service", POSTGRESQL), ("ServiceAccount", POSTGRESQL), ("StatefulSet", POSTGRESQL)]), kinds)
+    data = one(docs, "Secret", POSTGRESQL)["data"]
+    check(f"{label}: its Secret publishes database-url for the backend",
+          base64.b64decode(data["database-url"]).decode() == f"postgresql://todo:pg-test-password@{POSTGRESQL}:5432/todo", sorted(data))
+    assert_test_pods(docs, label, None, components=("postgresql",))
+
+
+def check_library_once(charts_dir):
+    """One probe helper and one secret key list across the charts' templates."""
+    import glob
+    import os
+    templates = sorted(glob.glob(os.path.join(charts_dir, "*", "templates", "**", "*"), recursive=True))
+    texts = {t: open(t, encoding="utf-8").read() for t in templates if os.path.isfile(t)}
+    probe_defines = sorted(d for text in texts.values() for d in re.findall(r'define "([^"]*[Pp]robe[^"]*)"', text))
+    check("charts: the probe helpers are the library's podguard.probe (one probe from {enabled, fields}) and podguard.probes, which builds on it",
+          probe_defines == ["podguard.probe", "podguard.probes"], probe_defines)
+    enabled_tests = [t for t, text in texts.items() if re.search(r"\.enabled\)? *\)? *\"false\"|probe\.enabled|\$probe\.enabled", text)]
+    check("charts: one template decides what a missing `enabled` means for a probe",
+          [os.path.relpath(t, charts_dir) for t in enabled_tests] == ["podguard/templates/_probes.tpl"], enabled_tests)
+    # The todo-chatbot charts' templates (the podguard library's usage comments show keys as examples).
+    lists = [os.path.relpath(t, charts_dir) for t, text in texts.items()
+             if "ANTHROPIC_API_KEY" in text and not os.path.relpath(t, charts_dir).startswith("podguard/")]
+    check("charts: the application Secret's key list is written once (todo-common/templates/_secrets.tpl)",
+          lists == ["todo-common/templates/_secrets.tpl"], lists)
 
 
 def main(argv):

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Tests of the Helm charts without a cluster: charts/podguard (library) and charts/todo-chatbot.
-#   - helm dependency build (Chart.lock in sync), helm lint --strict on both charts and on a
+# Tests of the Helm charts without a cluster: charts/podguard and charts/todo-common (libraries), the
+# component charts charts/backend, charts/frontend, charts/postgresql, and charts/todo-chatbot (the
+# umbrella over them).
+#   - helm dependency build (each Chart.lock in sync), helm lint --strict on every chart (each
+#     component alone, the umbrella with every example and tests/cluster overlay) and on a
 #     third-party fixture chart that includes the library (tests/charts/thirdparty);
 #   - helm template for every example values file, on Kubernetes 1.28 (regular sidecar) and 1.30
-#     (native sidecar), with assertions on the YAML (tests/charts/check_rendered.py);
-#   - values.schema.json and the chart's `fail`s reject bad values with the expected message;
+#     (native sidecar), and of each component chart alone, with assertions on the YAML
+#     (tests/charts/check_rendered.py);
+#   - values.schema.json and the charts' `fail`s reject bad values with the expected message, and
+#     every value that moved in 0.2.0 fails with its new path;
 #   - kube-score on every rendering (its configuration: charts/kube-score.args), and kube-linter
 #     (charts/.kube-linter.yaml) where it is installed;
 #   - the Minikube path's Makefile (charts/Makefile) with echo in place of the cluster tools;
@@ -59,14 +64,19 @@ fi
 HAVE_KUBE_LINTER=0
 if command -v kube-linter >/dev/null; then HAVE_KUBE_LINTER=1; else echo "# kube-linter is not installed: its checks do not run (not counted)"; fi
 
-# The charts are copied: `helm dependency build` writes charts/podguard-*.tgz next to Chart.yaml,
-# which must not land in the source tree.
+# The charts are copied: `helm dependency build` writes charts/*.tgz next to each Chart.yaml, which
+# must not land in the source tree.
+COMPONENTS=(backend frontend postgresql)
 mkdir -p "$WORK/charts" "$WORK/out"
-cp -r "$REPO/charts/podguard" "$REPO/charts/todo-chatbot" "$WORK/charts/"
+for chart in podguard todo-common "${COMPONENTS[@]}" todo-chatbot; do
+  cp -r "$REPO/charts/$chart" "$WORK/charts/"
+  rm -rf "$WORK/charts/$chart/charts"
+done
 cp -r "$HERE/thirdparty" "$WORK/charts/shop"
-rm -rf "$WORK/charts/todo-chatbot/charts" "$WORK/charts/shop/charts"
+rm -rf "$WORK/charts/shop/charts"
 TODO=$WORK/charts/todo-chatbot
 SHOP=$WORK/charts/shop
+CLUSTER=$REPO/tests/cluster
 
 # h ARGS...: helm, bounded.
 h() { timeout 60 helm "$@"; }
@@ -92,27 +102,41 @@ printf '%s' "$OPENAI_KEY" >"$WORK/openai-api-key"
 printf '%s' "$AUTH_SECRET" >"$WORK/better-auth-secret"
 printf '%s' 'pg-test-password' >"$WORK/postgres-password"
 # Given the way an operator gives them: --set-file, whose files have no trailing newline.
-SECRETS=(--set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+SECRETS=(--set-file "global.secrets.openaiApiKey=$WORK/openai-api-key" --set-file "global.secrets.betterAuthSecret=$WORK/better-auth-secret"
   --set-file "postgresql.auth.password=$WORK/postgres-password")
 NEON_URL='postgresql://todo:neon-test-password@ep-test-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require'
 printf '%s' "$NEON_URL" >"$WORK/database-url"
-NEON_SECRETS=(--set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
-  --set-file "secrets.databaseUrl=$WORK/database-url")
+NEON_SECRETS=(--set-file "global.secrets.openaiApiKey=$WORK/openai-api-key" --set-file "global.secrets.betterAuthSecret=$WORK/better-auth-secret"
+  --set-file "global.secrets.databaseUrl=$WORK/database-url")
+# Each component chart alone takes its own values (secrets.*, auth.password).
+BACKEND_SECRETS=(--set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret")
+FRONTEND_SECRETS=(--set-file "secrets.betterAuthSecret=$WORK/better-auth-secret")
+POSTGRESQL_SECRETS=(--set-file "auth.password=$WORK/postgres-password")
 
 # --- Dependencies -----------------------------------------------------------------------------------
-if [[ -f $REPO/charts/todo-chatbot/Chart.lock ]]; then pass "todo-chatbot: Chart.lock is committed"; else fail "todo-chatbot: Chart.lock is committed"; fi
-if h dependency build "$TODO" >"$WORK/out/dep" 2>&1 && ls "$TODO"/charts/podguard-*.tgz >/dev/null 2>&1; then
-  pass "todo-chatbot: helm dependency build (file://../podguard)"
-else
-  fail "todo-chatbot: helm dependency build" "$(cat "$WORK/out/dep")" \
-    "(a stale Chart.lock: run helm dependency update charts/todo-chatbot, and commit the Chart.lock)"
-  finish
-fi
-if cmp -s "$REPO/charts/todo-chatbot/Chart.lock" "$TODO/Chart.lock"; then
-  pass "todo-chatbot: Chart.lock is in sync with Chart.yaml (the build took it as is)"
-else
-  fail "todo-chatbot: Chart.lock is in sync with Chart.yaml (the build took it as is)" "run: helm dependency update charts/todo-chatbot"
-fi
+# The components first: the umbrella packages them with their own dependencies (charts/Makefile: deps).
+# deps CHART WANT...: Chart.lock committed, helm dependency build unpacks every WANT, the lock unchanged.
+deps() {
+  local chart=$1 want
+  shift
+  if [[ -f $REPO/charts/$chart/Chart.lock ]]; then pass "$chart: Chart.lock is committed"; else fail "$chart: Chart.lock is committed"; fi
+  if ! h dependency build "$WORK/charts/$chart" >"$WORK/out/dep" 2>&1; then
+    fail "$chart: helm dependency build" "$(cat "$WORK/out/dep")" \
+      "(a stale Chart.lock: run helm dependency update charts/$chart, and commit the Chart.lock)"
+    finish
+  fi
+  for want in "$@"; do
+    ls "$WORK/charts/$chart/charts/$want"-*.tgz >/dev/null 2>&1 || { fail "$chart: helm dependency build" "no charts/$want-*.tgz"; finish; }
+  done
+  pass "$chart: helm dependency build ($*)"
+  if cmp -s "$REPO/charts/$chart/Chart.lock" "$WORK/charts/$chart/Chart.lock"; then
+    pass "$chart: Chart.lock is in sync with Chart.yaml (the build took it as is)"
+  else
+    fail "$chart: Chart.lock is in sync with Chart.yaml (the build took it as is)" "run: helm dependency update charts/$chart"
+  fi
+}
+for chart in "${COMPONENTS[@]}"; do deps "$chart" podguard todo-common; done
+deps todo-chatbot "${COMPONENTS[@]}" todo-common
 if h dependency build "$SHOP" >"$WORK/out/dep-shop" 2>&1; then
   pass "third-party fixture: helm dependency build"
 else
@@ -133,11 +157,20 @@ lint() {
   fi
 }
 lint "podguard (library)" "$WORK/charts/podguard"
+lint "todo-common (library)" "$WORK/charts/todo-common"
 for kube in 1.28 1.30; do
+  lint "backend alone (kube $kube)" "$WORK/charts/backend" --kube-version "$kube" "${BACKEND_SECRETS[@]}" --set-file "secrets.databaseUrl=$WORK/database-url"
+  lint "frontend alone (kube $kube)" "$WORK/charts/frontend" --kube-version "$kube" "${FRONTEND_SECRETS[@]}"
+  lint "postgresql alone (kube $kube)" "$WORK/charts/postgresql" --kube-version "$kube" "${POSTGRESQL_SECRETS[@]}"
   lint "todo-chatbot (defaults, kube $kube)" "$TODO" --kube-version "$kube" "${SECRETS[@]}"
 done
 lint "todo-chatbot -f values-dev.yaml" "$TODO" --kube-version 1.30 -f "$TODO/values-dev.yaml" "${SECRETS[@]}"
 lint "todo-chatbot -f values-neon.yaml" "$TODO" --kube-version 1.30 -f "$TODO/values-neon.yaml" "${NEON_SECRETS[@]}"
+# tests/cluster installs these overlays (lib.sh: make_chart; scenario 8).
+lint "todo-chatbot -f values-dev.yaml -f tests/cluster/values-cluster.yaml" "$TODO" --kube-version 1.34 \
+  -f "$TODO/values-dev.yaml" -f "$CLUSTER/values-cluster.yaml" "${SECRETS[@]}"
+lint "todo-chatbot -f values-neon.yaml -f tests/cluster/values-cluster.yaml -f tests/cluster/values-neon-cluster.yaml" "$TODO" \
+  --kube-version 1.34 -f "$TODO/values-neon.yaml" -f "$CLUSTER/values-cluster.yaml" -f "$CLUSTER/values-neon-cluster.yaml" "${NEON_SECRETS[@]}"
 lint "third-party fixture" "$SHOP" --kube-version 1.30
 
 # --- Render -----------------------------------------------------------------------------------------
@@ -158,15 +191,22 @@ for kube in 1.28 1.30; do
   render "neon-$kube" "$TODO" "$kube" -f "$TODO/values-neon.yaml" "${NEON_SECRETS[@]}"
   render "shop-$kube" "$SHOP" "$kube"
 done
-render minimal "$TODO" 1.28 "${SECRETS[@]}" --set initcheck.enabled=false --set frontend.enabled=false --set tests.enabled=false
-render existing-secrets "$TODO" 1.30 --set secrets.existingSecret=app-secrets --set postgresql.auth.existingSecret=pg-secret
-render forced-native "$TODO" 1.28 "${SECRETS[@]}" --set healthproxy.sidecarMode=native
-render forced-regular "$TODO" 1.30 "${SECRETS[@]}" --set healthproxy.sidecarMode=regular
-render gate-database "$TODO" 1.30 "${SECRETS[@]}" --set healthproxy.readinessGate=database
-render single "$TODO" 1.30 "${SECRETS[@]}" --set backend.replicas=1 --set networkPolicy.enabled=false
+render minimal "$TODO" 1.28 "${SECRETS[@]}" --set backend.initcheck.enabled=false --set frontend.enabled=false \
+  --set backend.tests.enabled=false --set postgresql.tests.enabled=false
+render existing-secrets "$TODO" 1.30 --set global.secrets.existingSecret=app-secrets --set postgresql.auth.existingSecret=pg-secret
+render forced-native "$TODO" 1.28 "${SECRETS[@]}" --set backend.healthproxy.sidecarMode=native
+render forced-regular "$TODO" 1.30 "${SECRETS[@]}" --set backend.healthproxy.sidecarMode=regular
+render gate-database "$TODO" 1.30 "${SECRETS[@]}" --set backend.healthproxy.readinessGate=database
+render single "$TODO" 1.30 "${SECRETS[@]}" --set backend.replicas=1 \
+  --set backend.networkPolicy.enabled=false --set frontend.networkPolicy.enabled=false --set postgresql.networkPolicy.enabled=false
+render backend-service "$TODO" 1.30 -f "$TODO/values-dev.yaml" "${SECRETS[@]}" --set global.backendService.name=backend-service
+render backend-alone "$WORK/charts/backend" 1.30 "${BACKEND_SECRETS[@]}" --set-file "secrets.databaseUrl=$WORK/database-url"
+render backend-alone-pgref "$WORK/charts/backend" 1.30 "${BACKEND_SECRETS[@]}" --set secrets.databaseUrlSecret.name=postgresql
+render frontend-alone "$WORK/charts/frontend" 1.30 "${FRONTEND_SECRETS[@]}"
+render postgresql-alone "$WORK/charts/postgresql" 1.30 "${POSTGRESQL_SECRETS[@]}"
 render config-changed "$TODO" 1.30 "${SECRETS[@]}" --set backend.config.LOG_LEVEL=debug
 printf '%s' 'another-auth-secret-0123456789abcdefXYZ' >"$WORK/other-secret"
-render secret-changed "$TODO" 1.30 "${SECRETS[@]}" --set-file "secrets.betterAuthSecret=$WORK/other-secret"
+render secret-changed "$TODO" 1.30 "${SECRETS[@]}" --set-file "global.secrets.betterAuthSecret=$WORK/other-secret"
 printf '%s' 'p@ss/w:rd #1+' >"$WORK/odd-password"
 render url-encoding "$TODO" 1.30 "${SECRETS[@]}" --set-file "postgresql.auth.password=$WORK/odd-password"
 
@@ -195,14 +235,17 @@ notes() {
   if ((${#missing[@]} == 0)); then pass "NOTES.txt renders ($name)"; else fail "NOTES.txt renders ($name)" "missing: ${missing[*]}" "$(cat "$WORK/out/notes.txt")"; fi
 }
 notes "values-dev.yaml, kube 1.30" 1.30 -f "$TODO/values-dev.yaml" "${SECRETS[@]}" -- \
-  "native sidecar" "minikube service t-todo-chatbot-frontend -n default --url" \
-  "kubectl -n default port-forward svc/t-todo-chatbot-backend 8000:8000 9901:9901" \
-  "helm test t -n default" "http://todo.local/" "NEXT_PUBLIC_*"
+  "native sidecar" "minikube service t-frontend -n default --url" \
+  "kubectl -n default port-forward svc/t-backend 8000:8000 9901:9901" \
+  "helm test t -n default" "http://todo.local/" "NEXT_PUBLIC_*" "BACKEND_URL"
+notes "global.backendService.name=backend-service" 1.30 "${SECRETS[@]}" --set global.backendService.name=backend-service -- \
+  "kubectl -n default port-forward svc/backend-service 8000:8000" "http://backend-service:8000"
 notes "defaults, kube 1.28" 1.28 "${SECRETS[@]}" -- "regular container next to the backend" "Init:CrashLoopBackOff"
 
 # --- Assertions on the rendered YAML ----------------------------------------------------------------
 R=$WORK/rendered
-run_python values-file "$TODO/values.yaml" "$TODO/values-dev.yaml" "$TODO/values-neon.yaml"
+run_python values-file "$TODO/values.yaml" "$WORK/charts/backend/values.yaml" "$WORK/charts/frontend/values.yaml" \
+  "$WORK/charts/postgresql/values.yaml" "$TODO/values-dev.yaml" "$TODO/values-neon.yaml" "$CLUSTER/values-cluster.yaml" "$CLUSTER/values-neon-cluster.yaml"
 run_python default "$R/default-1.30.yaml"
 run_python regular "$R/default-1.28.yaml"
 run_python forced-native "$R/forced-native.yaml"
@@ -216,6 +259,12 @@ run_python single "$R/single.yaml"
 run_python checksum-config "$R/default-1.30.yaml" "$R/config-changed.yaml"
 run_python checksum-secret "$R/default-1.30.yaml" "$R/secret-changed.yaml"
 run_python url-encoding "$R/url-encoding.yaml"
+run_python backend-service "$R/backend-service.yaml"
+run_python backend-alone "$R/backend-alone.yaml"
+run_python backend-alone "$R/backend-alone-pgref.yaml" "from the postgresql release"
+run_python frontend-alone "$R/frontend-alone.yaml"
+run_python postgresql-alone "$R/postgresql-alone.yaml"
+run_python library-once "$REPO/charts"
 run_python thirdparty "$R/shop-1.30.yaml" native
 run_python thirdparty "$R/shop-1.28.yaml" regular
 
@@ -226,51 +275,91 @@ reject() {
   shift 3
   h template t "$chart" --kube-version 1.30 "$@" >"$WORK/out/reject" 2>&1
   local rc=$?
-  if [[ $rc -ne 0 ]] && grep -qF -- "$want" "$WORK/out/reject"; then
+  # A substring test, not grep: WANT may span lines (the chart's name, then the path).
+  if [[ $rc -ne 0 && $(<"$WORK/out/reject") == *"$want"* ]]; then
     pass "rejects $name"
   else
     fail "rejects $name" "exit $rc, want the message: $want" "$(head -c 1500 "$WORK/out/reject")"
   fi
 }
-# values.schema.json
-reject "backend.replicas: 0" "at '/backend/replicas': minimum: got 0, want 1" "$TODO" "${SECRETS[@]}" --set backend.replicas=0
-reject "frontend.replicas: 0" "at '/frontend/replicas': minimum: got 0, want 1" "$TODO" "${SECRETS[@]}" --set frontend.replicas=0
-reject "healthproxy.sidecarMode: bogus" "at '/healthproxy/sidecarMode': value must be one of 'auto', 'native', 'regular'" \
-  "$TODO" "${SECRETS[@]}" --set healthproxy.sidecarMode=bogus
-reject "healthproxy.readinessGate: bogus" "at '/healthproxy/readinessGate'" "$TODO" "${SECRETS[@]}" --set healthproxy.readinessGate=bogus
-reject "a missing required key (backend.image.repository)" "at '/backend/image': missing property 'repository'" \
+# values.schema.json: the umbrella's, and each component chart's for the values under its key (Helm
+# names the chart whose schema failed, then the path inside its values).
+reject "backend.replicas: 0" $'backend:\n- at \'/replicas\': minimum: got 0, want 1' "$TODO" "${SECRETS[@]}" --set backend.replicas=0
+reject "frontend.replicas: 0" $'frontend:\n- at \'/replicas\': minimum: got 0, want 1' "$TODO" "${SECRETS[@]}" --set frontend.replicas=0
+reject "backend.healthproxy.sidecarMode: bogus" "at '/healthproxy/sidecarMode': value must be one of 'auto', 'native', 'regular'" \
+  "$TODO" "${SECRETS[@]}" --set backend.healthproxy.sidecarMode=bogus
+reject "backend.healthproxy.readinessGate: bogus" "at '/healthproxy/readinessGate'" "$TODO" "${SECRETS[@]}" --set backend.healthproxy.readinessGate=bogus
+reject "a missing required key (backend.image.repository)" "at '/image': missing property 'repository'" \
   "$TODO" "${SECRETS[@]}" --set backend.image.repository=null
-reject "a misspelt key (backend.replica)" "at '/backend': additional properties 'replica' not allowed" \
+reject "a misspelt key (backend.replica)" $'backend:\n- at \'\': additional properties \'replica\' not allowed' \
   "$TODO" "${SECRETS[@]}" --set backend.replica=3
+reject "a misspelt top-level key (ingres)" "additional properties 'ingres' not allowed" "$TODO" "${SECRETS[@]}" --set ingres.enabled=true
 reject "a duration that is not one (probeInterval: 5 seconds)" "at '/healthproxy/flags/probeInterval'" \
-  "$TODO" "${SECRETS[@]}" --set 'healthproxy.flags.probeInterval=5 seconds'
+  "$TODO" "${SECRETS[@]}" --set 'backend.healthproxy.flags.probeInterval=5 seconds'
 reject "an unknown healthproxy flag" "at '/healthproxy/flags': additional properties 'probeIntervall' not allowed" \
-  "$TODO" "${SECRETS[@]}" --set healthproxy.flags.probeIntervall=5s
-reject "an unknown initcheck kind" "at '/backend/require/0'" "$TODO" "${SECRETS[@]}" --set 'backend.require[0].kind=postgres'
-reject "postgresql.urlScheme: mysql" "at '/postgresql/urlScheme': value must be one of" "$TODO" "${SECRETS[@]}" --set postgresql.urlScheme=mysql
-reject "a NodePort outside 30000-32767" "at '/frontend/service/nodePort': minimum: got 80" \
+  "$TODO" "${SECRETS[@]}" --set backend.healthproxy.flags.probeIntervall=5s
+reject "an unknown initcheck kind" "at '/require/0'" "$TODO" "${SECRETS[@]}" --set 'backend.require[0].kind=postgres'
+reject "postgresql.urlScheme: mysql" $'postgresql:\n- at \'/urlScheme\': value must be one of' "$TODO" "${SECRETS[@]}" --set postgresql.urlScheme=mysql
+reject "a NodePort outside 30000-32767" "at '/service/nodePort': minimum: got 80" \
   "$TODO" "${SECRETS[@]}" --set frontend.service.nodePort=80
 reject "a misspelt networkPolicy key" "at '/networkPolicy': additional properties 'enable' not allowed" \
-  "$TODO" "${SECRETS[@]}" --set networkPolicy.enable=true
-reject "a PodDisruptionBudget maxUnavailable of 0" "at '/backend/podDisruptionBudget/maxUnavailable'" \
+  "$TODO" "${SECRETS[@]}" --set backend.networkPolicy.enable=true
+reject "a PodDisruptionBudget maxUnavailable of 0" "at '/podDisruptionBudget/maxUnavailable'" \
   "$TODO" "${SECRETS[@]}" --set backend.podDisruptionBudget.maxUnavailable=0
-reject "a resources block without limits" "at '/backend/resources': missing property 'limits'" \
+reject "a resources block without limits" "at '/resources': missing property 'limits'" \
   "$TODO" "${SECRETS[@]}" --set backend.resources.limits=null
-# Required secrets (the chart's `fail`): nothing secret in values.yaml, so each must be given.
-reject "an install without any secret" "the in-cluster PostgreSQL has no password" "$TODO"
+reject "a backend Service name that is no DNS label" "at '/service/name'" "$TODO" "${SECRETS[@]}" --set backend.service.name=Backend_Service
+# Values of chart 0.1.x that moved in 0.2.0: each fails with its new path, in the schema and (when
+# the schema is skipped) in the umbrella's template, so an old values file never installs with its
+# settings silently ignored.
+moved=(
+  "initcheck.strict=true|backend.initcheck and frontend.initcheck"
+  "healthproxy.readinessGate=database|backend.healthproxy"
+  "secrets.openaiApiKey=sk-old|global.secrets"
+  "serviceAccount.create=false|backend.serviceAccount, frontend.serviceAccount and postgresql.serviceAccount"
+  "networkPolicy.enabled=false|backend.networkPolicy, frontend.networkPolicy and postgresql.networkPolicy"
+  "tests.enabled=false|backend.tests, frontend.tests and postgresql.tests"
+  "commonLabels.team=todo|global.commonLabels"
+  "imagePullSecrets[0].name=regcred|global.imagePullSecrets"
+  "nameOverride=todo|backend.nameOverride, frontend.nameOverride and postgresql.nameOverride"
+  "fullnameOverride=todo|backend.fullnameOverride, frontend.fullnameOverride and postgresql.fullnameOverride"
+)
+for m in "${moved[@]}"; do
+  IFS='|' read -r set to <<<"$m"
+  old=${set%%[.=[]*}
+  reject "0.1.x value $old (schema)" "at '/$old': value must be 'moved to $to in chart 0.2.0; see README, Upgrade notes'" \
+    "$TODO" "${SECRETS[@]}" --set "$set"
+  reject "0.1.x value $old (template)" "values: \`$old\` moved to \`$to\` in chart 0.2.0; see README, Upgrade notes" \
+    "$TODO" "${SECRETS[@]}" --skip-schema-validation --set "$set"
+done
+# Required secrets (the charts' `fail`s): nothing secret in values.yaml, so each must be given.
+reject "an install without any secret" "postgresql: no password: set auth.password" "$TODO"
 reject "no AI provider key" "no AI provider key: set secrets.openaiApiKey or secrets.anthropicApiKey" \
-  "$TODO" --set-file "postgresql.auth.password=$WORK/postgres-password" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
-reject "no BETTER_AUTH_SECRET" "no BETTER_AUTH_SECRET: set secrets.betterAuthSecret" \
-  "$TODO" --set-file "postgresql.auth.password=$WORK/postgres-password" --set-file "secrets.openaiApiKey=$WORK/openai-api-key"
-reject "no DATABASE_URL without the in-cluster PostgreSQL" "no DATABASE_URL: postgresql.enabled is false, so set secrets.databaseUrl" \
-  "$TODO" -f "$TODO/values-neon.yaml" --set-file "secrets.openaiApiKey=$WORK/openai-api-key" --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
+  "$TODO" --set-file "postgresql.auth.password=$WORK/postgres-password" --set-file "global.secrets.betterAuthSecret=$WORK/better-auth-secret"
+reject "no BETTER_AUTH_SECRET" "no BETTER_AUTH_SECRET: set secrets.betterAuthSecret (in the todo-chatbot chart: global.secrets.betterAuthSecret" \
+  "$TODO" --set-file "postgresql.auth.password=$WORK/postgres-password" --set-file "global.secrets.openaiApiKey=$WORK/openai-api-key"
+reject "no DATABASE_URL without the in-cluster PostgreSQL" "no DATABASE_URL: postgresql.enabled is false, so set global.secrets.databaseUrl" \
+  "$TODO" -f "$TODO/values-neon.yaml" --set-file "global.secrets.openaiApiKey=$WORK/openai-api-key" --set-file "global.secrets.betterAuthSecret=$WORK/better-auth-secret"
 reject "a DATABASE_URL the chart cannot build (password in an existing Secret)" "which the chart cannot read" \
-  "$TODO" --set postgresql.auth.existingSecret=pg --set-file "secrets.openaiApiKey=$WORK/openai-api-key" \
-  --set-file "secrets.betterAuthSecret=$WORK/better-auth-secret"
-reject "a frontend secret key the chart's Secret lacks" "frontend.secretKeys: NEXTAUTH_SECRET is not a key" \
+  "$TODO" --set postgresql.auth.existingSecret=pg --set-file "global.secrets.openaiApiKey=$WORK/openai-api-key" \
+  --set-file "global.secrets.betterAuthSecret=$WORK/better-auth-secret"
+reject "a frontend secret key the chart's Secret lacks" "frontend: secretKeys: NEXTAUTH_SECRET is not a key" \
   "$TODO" "${SECRETS[@]}" --set 'frontend.secretKeys={BETTER_AUTH_SECRET,NEXTAUTH_SECRET}'
 reject "an Ingress without the frontend" "ingress.enabled needs frontend.enabled" \
   "$TODO" "${SECRETS[@]}" --set ingress.enabled=true --set frontend.enabled=false
+# The components must agree; only the umbrella sees them all.
+reject "backend.service.name different from global.backendService.name" \
+  'backend.service.name is "other" but global.backendService.name is "t-backend": set global.backendService.name' \
+  "$TODO" "${SECRETS[@]}" --set backend.service.name=other
+reject "backend.service.port different from global.backendService.port" "backend.service.port is 9000 but global.backendService.port is 8000" \
+  "$TODO" "${SECRETS[@]}" --set backend.service.port=9000
+reject "a postgresql Secret the backend does not read" 'but the postgresql chart names its Secret "db": set backend.secrets.databaseUrlSecret.name to "db"' \
+  "$TODO" "${SECRETS[@]}" --set postgresql.fullnameOverride=db
+# Each component chart alone.
+reject "backend alone without a DATABASE_URL" "backend: no DATABASE_URL: set secrets.databaseUrl" "$WORK/charts/backend" "${BACKEND_SECRETS[@]}"
+reject "frontend alone without BETTER_AUTH_SECRET" "frontend: no BETTER_AUTH_SECRET" "$WORK/charts/frontend"
+reject "postgresql alone without a password" "postgresql: no password" "$WORK/charts/postgresql"
+reject "frontend alone without a backend name" "frontend: no BACKEND_URL" "$WORK/charts/frontend" "${FRONTEND_SECRETS[@]}" --set global.backendService.name=
 # helm lint rejects bad values too.
 h lint --strict "$TODO" --kube-version 1.30 "${SECRETS[@]}" --set backend.replicas=0 >"$WORK/out/lint-bad" 2>&1
 rc=$?
@@ -293,7 +382,8 @@ reject "library: a missing image repository" "podguard.image: image.repository i
 # The checks turned off, and why, are in charts/kube-score.args. kube-linter (charts/.kube-linter.yaml)
 # runs as well where it is installed; the Go module proxy here refuses it (see charts/README.md).
 mapfile -t KUBE_SCORE_ARGS < <(grep -v '^[[:space:]]*\(#\|$\)' "$REPO/charts/kube-score.args")
-for name in default-1.28 default-1.30 dev-1.28 dev-1.30 neon-1.28 neon-1.30 existing-secrets minimal forced-native shop-1.30; do
+for name in default-1.28 default-1.30 dev-1.28 dev-1.30 neon-1.28 neon-1.30 existing-secrets minimal forced-native backend-service \
+  backend-alone frontend-alone postgresql-alone shop-1.30; do
   if [[ $HAVE_KUBE_SCORE -eq 0 ]]; then
     fail "kube-score $name" "kube-score is not installed"
     continue
@@ -386,16 +476,17 @@ expect_make "images: both targets, tagged with the chart's appVersion ($APP_VERS
 expect_make "load: minikube image load for both" "minikube image load podguard/initcheck:$APP_VERSION" \
   "minikube image load podguard/healthproxy:$APP_VERSION" -- load
 expect_make "install: helm upgrade --install with every secret file that exists" \
-  "helm dependency build $REPO/charts/todo-chatbot" \
+  "helm dependency build $REPO/charts/backend" "helm dependency build $REPO/charts/frontend" \
+  "helm dependency build $REPO/charts/postgresql" "helm dependency build $REPO/charts/todo-chatbot" \
   "helm upgrade --install todo-chatbot $REPO/charts/todo-chatbot --namespace todo --create-namespace -f $REPO/charts/todo-chatbot/values-dev.yaml" \
-  "--set-file secrets.openaiApiKey=$WORK/mk-secrets/openai-api-key" "--set-file secrets.betterAuthSecret=$auth" \
+  "--set-file global.secrets.openaiApiKey=$WORK/mk-secrets/openai-api-key" "--set-file global.secrets.betterAuthSecret=$auth" \
   "--set-file postgresql.auth.password=$pw" -- install
 if grep -qF "databaseUrl" "$WORK/out/make" || grep -qF "anthropicApiKey" "$WORK/out/make"; then
   fail "install: no --set-file for a secret file that does not exist" "$(cat "$WORK/out/make")"
 else
   pass "install: no --set-file for a secret file that does not exist"
 fi
-expect_make "install with EXISTING_SECRET" "--set secrets.existingSecret=app-secrets" -- install EXISTING_SECRET=app-secrets
+expect_make "install with EXISTING_SECRET" "--set global.secrets.existingSecret=app-secrets" -- install EXISTING_SECRET=app-secrets
 if grep -qF "secrets.openaiApiKey" "$WORK/out/make"; then fail "EXISTING_SECRET replaces the secret files" "$(cat "$WORK/out/make")"; else pass "EXISTING_SECRET replaces the secret files"; fi
 expect_make "install with values-neon.yaml in another namespace" "--namespace prod" "-f $REPO/charts/todo-chatbot/values-neon.yaml" \
   -- install NAMESPACE=prod VALUES="$REPO/charts/todo-chatbot/values-neon.yaml"
@@ -404,7 +495,9 @@ expect_make "wait: rollouts, readiness, helm test" "kubectl -n todo rollout stat
   "helm test todo-chatbot --namespace todo --logs" -- wait
 expect_make "rollback REVISION=3" "helm rollback todo-chatbot 3 --namespace todo --wait --timeout 5m" -- rollback REVISION=3
 expect_make "uninstall keeps the volume" "helm uninstall todo-chatbot --namespace todo --wait" "the PostgreSQL volume is kept" -- uninstall
-expect_make "a release name without the chart name prefixes it" "deployment/shop-todo-chatbot-backend" -- wait RELEASE=shop
+expect_make "the components are named <release>-<component>" "deployment/shop-backend" "statefulset/shop-postgresql" -- wait RELEASE=shop
+expect_make "port-forward follows the backend Service's name (BACKEND_SERVICE)" "port-forward svc/backend-service 8000:8000 9901:9901" \
+  "port-forward svc/todo-chatbot-frontend 3000:3000" -- -n port-forward BACKEND_SERVICE=backend-service
 
 # --- The rendered arguments against the real binaries -----------------------------------------------
 # What the chart writes must be what the binaries take: initcheck accepts the fake secrets with the
@@ -428,7 +521,7 @@ EOF
   for name in default-1.30 dev-1.30 neon-1.30; do
     if [[ ! -x $INITCHECK ]]; then fail "initcheck takes the arguments of $name" "no $INITCHECK"; break; fi
     mapfile -t args < <(container_args "$R/$name.yaml" initcheck)
-    url="postgresql://todo:pg-test-password@t-todo-chatbot-postgresql:5432/todo"
+    url="postgresql://todo:pg-test-password@t-postgresql:5432/todo"
     [[ $name == neon-* ]] && url=$NEON_URL
     # --connect (values-neon.yaml) would try the fake Neon host: a network failure is only a note
     # (exit 0), bounded here by a shorter --connect-timeout given last.

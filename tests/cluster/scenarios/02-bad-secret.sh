@@ -10,9 +10,9 @@ good_rev=$(helm -n "$NS" history "$RELEASE" -o json | python3 -c 'import json,sy
 r1=$(openssl rand -hex 12); r2=$(openssl rand -hex 12)
 # case: values key, variable, rule id, bad value (the random parts are what must never show)
 cases=(
-  "secrets.databaseUrl|DATABASE_URL|postgres-url.password-at-sign|postgresql://todo:$r1@$r2@$BACKEND-postgresql:5432/todo"
-  "secrets.openaiApiKey|OPENAI_API_KEY|api-key.header-prefix|Bearer sk-proj-$r1$r2"
-  "secrets.betterAuthSecret|BETTER_AUTH_SECRET|secret.too-short|${r1:0:10}"
+  "global.secrets.databaseUrl|DATABASE_URL|postgres-url.password-at-sign|postgresql://todo:$r1@$r2@$BACKEND-postgresql:5432/todo"
+  "global.secrets.openaiApiKey|OPENAI_API_KEY|api-key.header-prefix|Bearer sk-proj-$r1$r2"
+  "global.secrets.betterAuthSecret|BETTER_AUTH_SECRET|secret.too-short|${r1:0:10}"
 )
 crashing_pod() { # a backend pod whose initcheck is in CrashLoopBackOff
   k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.initContainerStatuses[0].state.waiting.reason}{"\n"}{end}' |

@@ -38,7 +38,7 @@ evict() { # evict POD: HTTP-level outcome of the Eviction API call (what kubectl
 two_ready_endpoints() { (( $(n_ready_endpoints) == 2 )); }
 two_live_ready() { (( $(n_live_ready_backends) == 2 )); }
 set_gate() {
-  helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set healthproxy.readinessGate="$1" --wait --timeout 180s >/dev/null &&
+  helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set backend.healthproxy.readinessGate="$1" --wait --timeout 180s >/dev/null &&
     wait_for 60 "backend x2 Ready under gate $1" all_ready app.kubernetes.io/component=backend 2 &&
     wait_for 60 "2 ready endpoints" two_ready_endpoints
 }

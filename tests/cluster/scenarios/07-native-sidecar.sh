@@ -72,12 +72,12 @@ if figures=$(terminate_under_load native) && [[ $figures == *"healthproxy after 
 else fail "$name: native termination" "$figures"; fi
 
 # --- regular (sidecarMode: regular)
-if helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set healthproxy.sidecarMode=regular --wait --timeout 180s >/dev/null &&
+if helm upgrade "$RELEASE" "$CHART" -n "$NS" --reuse-values --set backend.healthproxy.sidecarMode=regular --wait --timeout 180s >/dev/null &&
   wait_for 90 "backend x2 Ready in regular mode" all_ready app.kubernetes.io/component=backend 2; then
   pod=$(backend_pods | head -1)
   spec=$(k get pod "$pod" -o jsonpath='{range .spec.initContainers[*]}{.name}{" "}{end}|{range .spec.containers[*]}{.name}{" "}{end}')
   if [[ ${spec#*|} == *healthproxy* ]] && figures=$(terminate_under_load regular); then ok "$name: regular mode" "containers: ${spec#*|}; $figures"
   else fail "$name: regular mode" "spec $spec; $figures"; fi
-else fail "$name: regular mode" "helm upgrade --set healthproxy.sidecarMode=regular did not become Ready"; fi
+else fail "$name: regular mode" "helm upgrade --set backend.healthproxy.sidecarMode=regular did not become Ready"; fi
 helm rollback "$RELEASE" "$rev" -n "$NS" --wait --timeout 180s >/dev/null
 wait_for 90 "backend x2 Ready back in native mode" all_ready app.kubernetes.io/component=backend 2
