@@ -84,9 +84,9 @@ DB_URL="postgresql://todo:$PG_PASSWORD@pgdb:5432/todo"
 env_file() { local f=$1; shift; printf '%s\n' "$@" >"$f"; chmod 600 "$f"; }
 
 # The backend's init container and sidecar, as `helm template charts/todo-chatbot` renders them with
-# the default values (backend.require, initcheck.*, healthproxy.flags) and these overrides:
-#   --set initcheck.connect=true (the good pod; the bad-secret pods show the default, without it)
-#   --set healthproxy.flags.probeInterval=500ms,healthproxy.flags.probeTimeout=1s,healthproxy.flags.backoffMax=2s
+# the default values (backend.require, backend.initcheck.*, backend.healthproxy.flags) and these overrides:
+#   --set backend.initcheck.connect=true (the good pod; the bad-secret pods show the default, without it)
+#   --set backend.healthproxy.flags.probeInterval=500ms,backend.healthproxy.flags.probeTimeout=1s,backend.healthproxy.flags.backoffMax=2s
 INIT_ARGS=(--require=DATABASE_URL=postgres-url '--require=OPENAI_API_KEY=openai-key|ANTHROPIC_API_KEY=anthropic-key'
   --require=BETTER_AUTH_SECRET=secret)
 CONNECT_ARGS=(--connect --connect-timeout=5s)
