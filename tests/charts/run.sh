@@ -359,6 +359,7 @@ reject "a postgresql Secret the backend does not read" 'but the postgresql chart
 reject "backend alone without a DATABASE_URL" "backend: no DATABASE_URL: set secrets.databaseUrl" "$WORK/charts/backend" "${BACKEND_SECRETS[@]}"
 reject "frontend alone without BETTER_AUTH_SECRET" "frontend: no BETTER_AUTH_SECRET" "$WORK/charts/frontend"
 reject "postgresql alone without a password" "postgresql: no password" "$WORK/charts/postgresql"
+reject "an empty global.backendService.name" "at '/global/backendService/name': minLength" "$TODO" "${SECRETS[@]}" --set global.backendService.name=
 reject "frontend alone without a backend name" "frontend: no BACKEND_URL" "$WORK/charts/frontend" "${FRONTEND_SECRETS[@]}" --set global.backendService.name=
 # helm lint rejects bad values too.
 h lint --strict "$TODO" --kube-version 1.30 "${SECRETS[@]}" --set backend.replicas=0 >"$WORK/out/lint-bad" 2>&1
