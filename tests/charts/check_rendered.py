@@ -307,6 +307,14 @@ def check_default(path):
     assert_secret_refs_resolve(docs, label)
     assert_network_policies(docs, label)
     assert_backend_pdb(docs, label)
+    # 0.1.x's single chart selected on these three labels; a Deployment's and a StatefulSet's selector
+    # is immutable, so the same values are what lets `helm upgrade` from 0.1.x update them in place.
+    for kind, name, component in (("Deployment", BACKEND, "backend"), ("Deployment", FRONTEND, "frontend"),
+                                  ("StatefulSet", POSTGRESQL, "postgresql")):
+        sel = one(docs, kind, name)["spec"]["selector"]
+        check(f"{label}: {kind} {name} selects on 0.1.x's labels (name todo-chatbot, instance, component)",
+              sel == {"matchLabels": {"app.kubernetes.io/name": "todo-chatbot", "app.kubernetes.io/instance": RELEASE,
+                                      "app.kubernetes.io/component": component}}, sel)
 
     b = backend(docs)
     check(f"{label}: backend has 2 replicas", b["spec"]["replicas"] == 2, b["spec"]["replicas"])
@@ -451,12 +459,15 @@ def assert_network_policies(docs, label):
           ports(BACKEND) == [8080, 9901], policies[BACKEND]["ingress"])
     check(f"{label}: the frontend admits its port 3000", ports(FRONTEND) == [3000], policies[FRONTEND]["ingress"])
     pg_rules = policies[POSTGRESQL]["ingress"]
+    # The application's name label: the umbrella's global.applicationName (todo-chatbot), which every
+    # test pod of the release shares, or the chart's own name when installed alone.
+    app_name = policies[POSTGRESQL]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
     sources = [f["podSelector"] for rule in pg_rules for f in rule.get("from", [])]
     check(f"{label}: PostgreSQL admits 5432 only from this release's backend and frontend pods and its own test pod",
           ports(POSTGRESQL) == [5432] and all("from" in r for r in pg_rules) and len(sources) == 2
           and sources[0] == {"matchLabels": {"app.kubernetes.io/instance": RELEASE},
                              "matchExpressions": [{"key": "app.kubernetes.io/component", "operator": "In", "values": ["backend", "frontend"]}]}
-          and sources[1]["matchLabels"] == {"app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": RELEASE,
+          and sources[1]["matchLabels"] == {"app.kubernetes.io/name": app_name, "app.kubernetes.io/instance": RELEASE,
                                             "app.kubernetes.io/component": "test"},
           pg_rules)
     for name in (f"{BACKEND}-test", f"{FRONTEND}-test", f"{POSTGRESQL}-test"):
