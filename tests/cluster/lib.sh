@@ -11,9 +11,12 @@ TOOLBOX_NS=$NS  # the client pod's namespace (a scenario may change NS)
 RELEASE=todo-chatbot
 CHART=$root/charts/todo-chatbot
 SECRETS=$out/secrets
-BACKEND=todo-chatbot-backend
-SVC_URL=http://$BACKEND:8000
-ADMIN_URL=http://$BACKEND:9901
+BACKEND=todo-chatbot-backend    # the backend's Deployment and PodDisruptionBudget
+# The backend's Service: the seeds' name, set in values-cluster.yaml (global.backendService.name); the
+# frontend's BACKEND_URL follows it.
+BACKEND_SERVICE=backend-service
+SVC_URL=http://$BACKEND_SERVICE:8000
+ADMIN_URL=http://$BACKEND_SERVICE:9901
 RESULTS=${CLUSTER_RESULTS:-$out/results}
 k() { kubectl -n "$NS" "$@"; }
 
@@ -54,7 +57,7 @@ json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval
 backend_pods() { k get pods -l app.kubernetes.io/component=backend,app.kubernetes.io/instance=$RELEASE \
   --field-selector=status.phase!=Succeeded -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
 # Ready backend addresses in the Service's EndpointSlices.
-ready_endpoints() { k get endpointslices -l kubernetes.io/service-name=$BACKEND \
+ready_endpoints() { k get endpointslices -l kubernetes.io/service-name=$BACKEND_SERVICE \
   -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{"\n"}{end}' | sort -u; }
 n_ready_endpoints() { ready_endpoints | grep -c . || true; }
 # Restarts of every container (init containers included) of the backend pods.

@@ -33,5 +33,14 @@ back=$(client get "$SVC_URL/api/v1/tasks/$id")
 if [[ $(json /dev/stdin 'd[0]["outcome"]' <<<"$back") == 200 && $back == *install-0-0* ]]; then
   ok "$name: task round trip" "POST then GET /api/v1/tasks/$id through the Service"
 else fail "$name: task round trip" "write: $w; read: $back"; fi
+# The seeds' Service name: the backend Service is backend-service (global.backendService.name), the
+# frontend's BACKEND_URL follows it, and the frontend's server side reaches the backend by that name
+# (/api/check: the backend's /health and a token signed with the shared BETTER_AUTH_SECRET verified).
+backend_url=$(k get configmap todo-chatbot-frontend -o jsonpath='{.data.BACKEND_URL}')
+check=$(client get "http://todo-chatbot-frontend:3000/api/check")
+if k get service "$BACKEND_SERVICE" >/dev/null 2>&1 && [[ $backend_url == "http://$BACKEND_SERVICE:8000" ]] &&
+  [[ $(json /dev/stdin 'd[0]["outcome"]' <<<"$check") == 200 ]]; then
+  ok "$name: backend-service" "Service $BACKEND_SERVICE; the frontend's BACKEND_URL $backend_url; its /api/check through it 200"
+else fail "$name: backend-service" "Service: $(k get service "$BACKEND_SERVICE" -o name 2>&1); BACKEND_URL '$backend_url'; /api/check: ${check:0:400}"; fi
 running=$(k get pods --no-headers | grep -c Running)
 ((warnings == 0)) && ok "$name" "$running pods Running and Ready in ${t_ready} s (bound 120 s), 0 admission warnings, namespace enforce=restricted"

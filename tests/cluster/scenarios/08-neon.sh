@@ -29,7 +29,7 @@ pod=$(backend_pods | head -1)
 args=$(k get pod "$pod" -o jsonpath='{.spec.initContainers[?(@.name=="initcheck")].args}')
 ic_exit=$(k get pod "$pod" -o jsonpath='{.status.initContainerStatuses[?(@.name=="initcheck")].state.terminated.exitCode}')
 tls_up=$(k logs "$pod" -c healthproxy | grep -c 'database up.*tls=true' || true)
-w=$(client writes "http://$BACKEND.$NS:8000/api/v1/tasks" --count 3 --threads 1 --prefix neon)
+w=$(client writes "http://$BACKEND_SERVICE.$NS:8000/api/v1/tasks" --count 3 --threads 1 --prefix neon)
 created=$(json /dev/stdin 'd["counts"].get("201", 0)' <<<"$w")
 # Idle: no request for idleAfter (20 s here), then the next probe is ~10 min away.
 sleep 30
