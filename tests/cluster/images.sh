@@ -5,8 +5,10 @@
 #   podguard-cluster/pause:3.10     our own static pause (images/pause/pause.c)
 #   podguard-cluster/coredns:1.12.4 CoreDNS from build-bins.sh
 #   podguard/initcheck:0.1.0, podguard/healthproxy:0.1.0   images/Dockerfile (the chart's appVersion)
-#   podguard-cluster/backend:1 (and :2, the same image, for the rolling update), postgres:15, frontend:1
-#                                   (the stand-ins of tests/e2e)
+#   podguard-cluster/backend:1      images/app/backend.Dockerfile, the Dockerfile the app's users get,
+#                                   built around the stand-in backend (tests/app) by tests/lib/app_image.sh:
+#                                   uid 1000, uvicorn as PID 1; :2 is the same image, for the rolling update
+#   podguard-cluster/postgres:15, frontend:1   the stand-ins of tests/e2e
 # Usage: images.sh [list]   "list" prints the images the node imports, one per line, and builds nothing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,7 +22,7 @@ node_images=(
 )
 if [[ ${1:-} == list ]]; then printf '%s\n' "${node_images[@]}"; exit 0; fi
 
-timed() { local t0=$SECONDS; "$@"; echo "images: $* -- $((SECONDS - t0)) s"; }
+timed() { local t0=$SECONDS; "$@" || return; echo "images: $* -- $((SECONDS - t0)) s"; }
 build() { docker build -q "$@" >/dev/null; }
 
 timed bash "$root/images/local-base.sh"
@@ -35,7 +37,13 @@ timed build -t podguard-cluster/coredns:1.12.4 "$out/coredns"
 cd "$root"
 timed build -f images/Dockerfile --target initcheck --build-arg VERSION="$tag" -t "podguard/initcheck:$tag" .
 timed build -f images/Dockerfile --target healthproxy --build-arg VERSION="$tag" -t "podguard/healthproxy:$tag" .
-timed build -f tests/e2e/app.Dockerfile -t podguard-cluster/backend:1 .
+# The backend: the app's Dockerfile, offline (its base ARG is Debian's python3 FastAPI stack).
+. "$root/tests/lib/app_image.sh"
+if ! timed build_app_backend_image podguard-cluster/backend:1 "$out/backend-image.log"; then
+  echo "images: the backend image failed to build; the end of $out/backend-image.log:" >&2
+  tail -n 20 "$out/backend-image.log" >&2
+  exit 1
+fi
 docker tag podguard-cluster/backend:1 podguard-cluster/backend:2
 timed build -f tests/e2e/postgres.Dockerfile -t podguard-cluster/postgres:15 .
 timed build -f tests/e2e/frontend.Dockerfile -t podguard-cluster/frontend:1 .

@@ -70,13 +70,23 @@ all_ready() { # all_ready SELECTOR N: exactly N pods match, all Ready, none term
 }
 # Backend pods that are Ready and not terminating.
 n_live_ready_backends() { k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^|True$' || true; }
-# Every live backend pod's /readyz is 200 (its healthproxy reached the database).
-backends_db_ready() {
+# backends_readyz CODE: every live backend pod's /readyz answers CODE (200: its healthproxy reached
+# the database; 503: it has noticed the database is lost).
+backends_readyz() {
   local ip urls=()
   for ip in $(k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.podIP}{"\n"}{end}' | awk -F'|' '$1 == "" && $2 != "" { print $2 }'); do
     urls+=("http://$ip:9901/readyz")
   done
-  ((${#urls[@]} > 0)) && client get "${urls[@]}" | python3 -c 'import json,sys; sys.exit(0 if all(r["outcome"] == "200" for r in json.load(sys.stdin)) else 1)'
+  ((${#urls[@]} > 0)) && client get "${urls[@]}" | python3 -c 'import json,sys; sys.exit(0 if all(r["outcome"] == sys.argv[1] for r in json.load(sys.stdin)) else 1)' "$1"
+}
+backends_db_ready() { backends_readyz 200; }
+# db_cut -I|-D: cuts (-I) or restores (-D) PostgreSQL's traffic, iptables DROP both ways in the node's
+# FORWARD chain: the pods stay up and the packets vanish, as in a network partition.
+db_cut() {
+  local pg
+  pg=$(k get pod "$RELEASE-postgresql-0" -o jsonpath='{.status.podIP}') && [[ -n $pg ]] || return 1
+  docker exec "$NODE_CONTAINER" iptables "$1" FORWARD -d "$pg" -p tcp --dport 5432 -j DROP &&
+    docker exec "$NODE_CONTAINER" iptables "$1" FORWARD -s "$pg" -p tcp --sport 5432 -j DROP
 }
 
 # diagnose: what a failed check needs to be understood. Never prints Secrets.

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$out"
 export CLUSTER_RESULTS=$out/results
 : >"$CLUSTER_RESULTS"
-all=(01-install 04-two-replicas 03-pod-deleted 07-native-sidecar 06-rolling-update 02-bad-secret 05-db-outage 08-neon 09-stable)
+all=(01-install 04-two-replicas 03-pod-deleted 07-native-sidecar 06-rolling-update 02-bad-secret 05-db-outage 10-browser 11-components 08-neon 09-stable)
 (($#)) && all=("$@")
 
 finish() {

@@ -2,7 +2,9 @@
 # Scenario 1, install: `make install wait` (the Minikube path: helm upgrade --install, rollouts, helm
 # test) into a namespace enforcing Pod Security "restricted", backend x2 + frontend + PostgreSQL.
 # Every pod Running and Ready within 2 min with no admission warning; helm test passes; a task
-# created through the backend Service is read back.
+# created through the backend Service is read back. The backend runs images/app/backend.Dockerfile's
+# image (tests/cluster/images.sh): under the seeds' 500 MB, a numeric non-root USER, and in the pod uid
+# 1000 with uvicorn as PID 1.
 . "$(dirname "$0")/../lib.sh"
 name=01-install
 t0=$(now_ms)
@@ -42,5 +44,17 @@ if k get service "$BACKEND_SERVICE" >/dev/null 2>&1 && [[ $backend_url == "http:
   [[ $(json /dev/stdin 'd[0]["outcome"]' <<<"$check") == 200 ]]; then
   ok "$name: backend-service" "Service $BACKEND_SERVICE; the frontend's BACKEND_URL $backend_url; its /api/check through it 200"
 else fail "$name: backend-service" "Service: $(k get service "$BACKEND_SERVICE" -o name 2>&1); BACKEND_URL '$backend_url'; /api/check: ${check:0:400}"; fi
+# The backend image: the app's Dockerfile, as the cluster runs it.
+img=$(k get deploy "$BACKEND" -o jsonpath='{.spec.template.spec.containers[?(@.name=="backend")].image}')
+size=$(docker image inspect -f '{{.Size}}' "$img" 2>/dev/null || echo 0)
+user=$(docker image inspect -f '{{.Config.User}}' "$img" 2>/dev/null)
+pod=$(backend_pods | head -1)
+uid=$(k exec "$pod" -c backend -- python3 -c 'import os; print(os.getuid(), os.getgid())' 2>&1)
+pid1=$(k exec "$pod" -c backend -- python3 -c 'print(open("/proc/1/cmdline").read().replace("\0", " ").strip())' 2>&1)
+mb=$(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1e6 }')
+figures="$img: $mb MB ($size bytes, limit 500 MB), USER $user; in $pod: uid/gid $uid, PID 1: $pid1"
+if ((size > 0 && size < 500000000)) && [[ $user =~ ^([1-9][0-9]*)(:[0-9]+)?$ && $uid == "1000 1000" && $pid1 == *"-m uvicorn --proxy-headers"* ]]; then
+  ok "$name: backend image" "$figures"
+else fail "$name: backend image" "$figures"; fi
 running=$(k get pods --no-headers | grep -c Running)
 ((warnings == 0)) && ok "$name" "$running pods Running and Ready in ${t_ready} s (bound 120 s), 0 admission warnings, namespace enforce=restricted"

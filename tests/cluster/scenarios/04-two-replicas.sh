@@ -14,7 +14,7 @@ print(int(sum(float(l.rsplit(" ", 1)[1]) for l in body.splitlines() if l.startsw
 }
 before=$(pod_requests)
 prefix=conc$RANDOM  # this run's titles only: earlier runs on a reused node wrote some too
-w=$(client writes "$SVC_URL/api/v1/tasks" --count "$n" --threads 8 --prefix "$prefix")
+w=$(client writes "$SVC_URL/api/v1/tasks" --count "$n" --threads 20 --prefix "$prefix")
 after=$(pod_requests)
 note "writes: $w"
 created=$(json /dev/stdin 'd["counts"].get("201", 0)' <<<"$w")
@@ -29,6 +29,6 @@ readback=$(python3 -c 'import json,sys
 items = json.loads(json.load(sys.stdin)[0]["body"])
 titles = [t["title"] for t in items if t["title"].startswith(sys.argv[1] + "-")]
 print(len(titles), len(set(titles)))' "$prefix" <<<"$listing")
-figures="$created/$n POSTs 201 in ${secs} s (8 threads), duplicate ids $dups, requests per pod: ${per_pod}, read back (total, distinct): $readback"
+figures="$created/$n POSTs 201 in ${secs} s (20 threads), duplicate ids $dups, requests per pod: ${per_pod}, read back (total, distinct): $readback"
 if [[ $created == "$n" && $dups == 0 && $pods_hit -ge 2 && $readback == "$n $n" ]]; then ok "$name" "$figures"
 else fail "$name" "$figures"; fi

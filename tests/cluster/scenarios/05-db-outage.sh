@@ -13,12 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 name=05-db-outage
 CUT=${CLUSTER_CUT_SECONDS:-25}
-PG=$(k get pod "$RELEASE-postgresql-0" -o jsonpath='{.status.podIP}')
-cut_db() { # cut_db -I|-D
-  docker exec "$NODE_CONTAINER" iptables "$1" FORWARD -d "$PG" -p tcp --dport 5432 -j DROP &&
-    docker exec "$NODE_CONTAINER" iptables "$1" FORWARD -s "$PG" -p tcp --sport 5432 -j DROP
-}
-restore_on_exit() { cut_db -D 2>/dev/null; }
+restore_on_exit() { db_cut -D 2>/dev/null; }
 trap restore_on_exit EXIT
 # The IPs of the backend pods that are not terminating.
 pod_ips() { k get pods -l app.kubernetes.io/component=backend -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.podIP}{"\n"}{end}' | awk -F'|' '$1 == "" && $2 != "" { print $2 }'; }
@@ -52,7 +47,7 @@ for gate in database serving; do
   lp=$!
   sleep 5
   t_cut=$(now_ms)
-  cut_db -I
+  db_cut -I
   sleep "$((CUT / 2))"
   during=$(admin_codes)
   eps_mid=$(n_ready_endpoints)
@@ -74,7 +69,7 @@ for gate in database serving; do
   fi
   phases=$(k get pods -l app.kubernetes.io/component=backend --no-headers | awk '{ print $3 }' | sort | uniq -c | xargs)
   restarts1=$(backend_restarts)
-  cut_db -D
+  db_cut -D
   t_restore=$(now_ms)
   ready_all() { [[ $(n_live_ready_backends) -eq 2 && $(admin_codes) == "200/200 200/200" ]]; }
   if wait_for 90 "every backend /readyz 200 after the restore" ready_all; then t_back=$(secs_since "$t_restore"); else t_back=never; fi
