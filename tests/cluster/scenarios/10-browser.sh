@@ -3,9 +3,9 @@
 # chromium on the host, driven through the DevTools protocol by tests/browser/journey.py, reaches the
 # cluster the way values-dev.yaml's users do without the Ingress (images/app/README.md):
 #   kubectl port-forward svc/todo-chatbot-frontend 3000:3000   the page, origin http://localhost:3000
-#   kubectl port-forward svc/todo-chatbot-backend  8000:8000   the API the page calls (the frontend
+#   kubectl port-forward svc/backend-service       8000:8000   the API the page calls (the frontend
 #       image's NEXT_PUBLIC_API_URL), through healthproxy; values-dev.yaml allows that origin in
-#       backend.config.CORS_ORIGINS (the app's answers) and healthproxy.flags.corsAllowOrigin (its 503s)
+#       backend.config.CORS_ORIGINS (the app's answers) and backend.healthproxy.flags.corsAllowOrigin (its 503s)
 #   1. the journey: load, the frontend server's own check, sign up, a task, a chat message with the
 #      streamed (SSE) reply; 0 console errors, 0 CORS failures
 #   2. the outage: the database cut as in scenario 5 (iptables DROP on the node) until every backend
@@ -43,7 +43,7 @@ journey() {
 
 for p in 3000 8000; do port_free "$p" || { fail "$name" "127.0.0.1:$p is in use on the host: the page's origin and API address need it"; exit 1; }; done
 forward "$RELEASE-frontend" 3000:3000
-forward "$BACKEND" 8000:8000
+forward "$BACKEND_SERVICE" 8000:8000
 if ! wait_for 30 "the port-forwards answer" bash -c 'curl -fsS -m 3 -o /dev/null http://localhost:3000/healthz && curl -fsS -m 3 -o /dev/null http://localhost:8000/health'; then
   cat "$work"/port-forward-*.log; fail "$name" "kubectl port-forward to the frontend and the backend did not answer within 30 s"; exit 1
 fi
