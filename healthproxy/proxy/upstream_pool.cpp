@@ -46,7 +46,10 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse 
 void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
   // Unsolicited bytes: the app is not speaking HTTP/1.1 keep-alive properly. Closed as it goes.
   if (conn->buffer.size() > 0 || idle_.size() >= max_idle_) return;
-  conn->buffer.shrink_to_fit();  // empty: frees the read buffer
+  // The first connections in the pool keep their read buffer, so a steady load takes none; the
+  // others give it back (empty: shrink_to_fit frees it). The ones with a buffer stay among the
+  // first `buffered_idle` positions, so at most that many idle buffers exist.
+  if (idle_.size() >= buffered_idle) conn->buffer.shrink_to_fit();
   conn->stream.expires_never();
   conn->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(conn));

@@ -9,8 +9,8 @@
 // The pool keeps as many connections as were in flight at once (up to max_idle), as HAProxy's
 // `http-reuse` does: a pool smaller than the number of requests in flight closes a connection after
 // most responses and opens a new one for most requests (bench/results/gaps.md: at 1,000 client
-// connections a cap of 64 cost 0.26 connect + close per request). An idle connection holds no read
-// buffer: it gets one when it is taken from the pool.
+// connections a cap of 64 cost 0.26 connect + close per request). Only the first 64 idle connections
+// keep their read buffer; the others get one again when they are taken from the pool.
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -52,6 +52,7 @@ class UpstreamPool {
   std::size_t idle() const { return idle_.size(); }
 
  private:
+  static constexpr std::size_t buffered_idle = 64;  // idle connections that keep their 16 KiB read buffer
   static bool still_open(UpstreamConn& conn);
   ProxyExecutor ex_;
   tcp::endpoint upstream_;
