@@ -4,7 +4,7 @@
 # runs in front of the bench's upstream nginx (healthproxy with its database UP), pinned like in
 # run.sh; wrk drives it keep-alive, closed loop.
 #
-#   bash bench/per_request.sh [--proxy healthproxy|haproxy|nginx] [--tool callgrind|syscalls|profile]
+#   bash bench/per_request.sh [--proxy healthproxy|haproxy|nginx] [--tool callgrind|cachesim|syscalls|profile]
 #                             [--conns N] [--size 1k|64k] [--seconds S] [-- HEALTHPROXY_FLAGS...]
 #
 #   callgrind  user-space instructions per request. Differential: after a warm-up, callgrind's
@@ -15,6 +15,9 @@
 #              tracepoints: the kernel counts, the process runs at full speed, its batching unchanged),
 #              events per epoll_wait (perf record of sys_exit_epoll_wait's return value), context
 #              switches; over a wrk run of S seconds after a warm-up.
+#   cachesim   as callgrind, with its cache simulation (--cache-sim=yes): instructions, data reads and
+#              writes, and L1 / last-level misses per request, simulated (this VM has no hardware
+#              counters); what grows with the number of connections when the instructions do not.
 #   profile    perf record (cpu-clock sampling, call graphs) of the proxy during a wrk run of S
 #              seconds; prints the top symbols by self time. A VM without hardware counters still
 #              has the cpu-clock software event.
@@ -61,8 +64,8 @@ fi
 upstream_start || exit 1
 
 # The proxy, pinned; under callgrind the valgrind command goes between the pinning and the proxy.
-if [[ $TOOL == callgrind ]]; then
-  PIN_PROXY+=(valgrind --tool=callgrind --instr-atstart=no --trace-children=yes "--callgrind-out-file=$WORK/callgrind.%p.out")
+if [[ $TOOL == callgrind || $TOOL == cachesim ]]; then
+  PIN_PROXY+=(valgrind --tool=callgrind $([[ $TOOL == cachesim ]] && echo --cache-sim=yes) --instr-atstart=no --trace-children=yes "--callgrind-out-file=$WORK/callgrind.%p.out")
 fi
 case $PROXY in
   # Under callgrind a probe can time out on a busy machine and turn answers into 503s: probe once.
@@ -97,13 +100,15 @@ for _ in $(seq 50); do curl -s -o /dev/null "$URL"; done
 run_wrk 2 >/dev/null || { echo "warm-up failed: $(tail -5 "$WORK/wrk.log")"; exit 1; }
 
 case $TOOL in
-  callgrind)
+  callgrind|cachesim)
     # cg_total: dumps the worker's counters (which resets them) and prints the dump's total
     # (nginx: the worker's own file).
     cg_total() {
       callgrind_control -d "$WORKER" >/dev/null; sleep 1
       local newest; newest=$(ls -t "$WORK/callgrind.$WORKER.out"* | head -1)
       sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$newest"
+      sed -n 's/^events: *//p' "$newest" >"$WORK/events"
+      sed -n 's/^totals: *//p' "$newest" >>"$WORK/totals"
     }
     callgrind_control -i on "$WORKER" >/dev/null
     callgrind_control -z "$WORKER" >/dev/null
@@ -115,6 +120,18 @@ case $TOOL in
     ((r2 > r1)) || { echo "the longer run completed no more requests ($r1, $r2)"; exit 1; }
     per=$(( (i2 - i1) / (r2 - r1) ))
     log "run 1: $r1 requests, $i1 instructions; run 2: $r2 requests, $i2 instructions"
+    if [[ $TOOL == cachesim ]]; then  # every event of callgrind's cache simulation, per request
+      $PY - "$WORK/events" "$WORK/totals" "$r1" "$r2" "$PROXY" "$CONNS" "$SIZE" <<'PY'
+import json, sys
+names = open(sys.argv[1]).read().split()
+t1, t2 = [list(map(int, l.split())) for l in open(sys.argv[2]).read().strip().splitlines()[:2]]
+r1, r2 = int(sys.argv[3]), int(sys.argv[4])
+per = {n: round((b - a) / (r2 - r1)) for n, a, b in zip(names, t1, t2)}
+print("PER_REQUEST " + json.dumps({"proxy": sys.argv[5], "tool": "cachesim", "conns": int(sys.argv[6]), "size": sys.argv[7],
+                                   "requests": [r1, r2], "per_request": per}))
+PY
+      exit 0
+    fi
     echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"callgrind\",\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":[$r1,$r2],\"instructions\":[$i1,$i2],\"instructions_per_request\":$per}"
     ;;
   syscalls)
@@ -154,7 +171,9 @@ PY
     sleep 0.3
     r=$(run_wrk "$SECONDS_") || exit 1
     kill -INT "$rec"; wait "$rec" 2>/dev/null
-    perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -40
+    # user space against the kernel, then the top symbols by self time
+    perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -5
+    perf report -i "$WORK/perf.data" --no-children --sort symbol -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -25
     echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"profile\",\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":$r,\"perf_data\":\"$WORK/perf.data\"}"
     ;;
   *) echo "per_request.sh: unknown tool $TOOL" >&2; exit 64 ;;
