@@ -41,7 +41,7 @@ def load(out):
     return {
         "config": js("config"), "machine": js("machine"), "throughput": jsonl("throughput"), "latency": jsonl("latency"),
         "memory": jsonl("memory"), "startup": jsonl("startup"), "faults": jsonl("faults"), "sizes": jsonl("sizes"),
-        "failures": [f for f in failures if f],
+        "sse": jsonl("sse"), "failures": [f for f in failures if f],
     }
 
 
@@ -126,6 +126,17 @@ def goals(d):
     else:
         rows.append(("RSS idle (started and ready)", "≤ 4 MiB", "not measured", None))
         rows.append(("RSS with 1,000 keep-alive connections", "≤ 16 MiB", "not measured", None))
+    sse = {r["proxy"]: sse_derive(r) for r in d.get("sse", [])}
+    if sse.get("healthproxy") and (sse.get("haproxy") or sse.get("nginx")):
+        h = sse["healthproxy"]
+        peers = [sse[p] for p in ("haproxy", "nginx") if sse.get(p)]
+        ok = (h["errors"] == 0 and h.get("rss_kib") and all(h["rss_kib"] <= q.get("rss_kib", 0) for q in peers)
+              and h["cpu_pct_per_1000"] is not None and all(q["cpu_pct_per_1000"] is not None and h["cpu_pct_per_1000"] <= q["cpu_pct_per_1000"] for q in peers))
+        meas = (f"{h.get('opened', 0):,} streams, {h['errors']} errors, RSS {fmt(mib(h.get('rss_kib') or 0))} MiB, "
+                f"CPU {fmt(h['cpu_pct_per_1000'], 2) if h['cpu_pct_per_1000'] is not None else '?'} % per 1,000; peers: " +
+                ", ".join(f"{LABEL.get(q['proxy'], q['proxy']).split(',')[0]} {fmt(mib(q.get('rss_kib') or 0))} MiB / "
+                          f"{fmt(q['cpu_pct_per_1000'], 2) if q['cpu_pct_per_1000'] is not None else '?'} %" for q in peers))
+        rows.append(("SSE streams: RSS and CPU per 1,000 streams", "lowest of the three, 0 stream errors", meas, bool(ok)))
     img = next((s for s in d["sizes"] if s.get("kind") == "image"), None)
     if img and img.get("bytes"):
         rows.append(("image size (podguard/healthproxy)", "≤ 8 MB", f"{img['bytes'] / 1e6:.2f} MB ({img['bytes'] / MIB:.2f} MiB)", img["bytes"] <= 8e6))
@@ -140,8 +151,58 @@ def goals(d):
     return rows
 
 
+def set_labels(threads):
+    """--threads N: every proxy ran with N threads (healthproxy-2t only runs with N = 1)."""
+    if threads != 1:
+        LABEL["healthproxy"] = f"healthproxy, {threads} threads"
+        LABEL["haproxy"] = f"HAProxy 2.6, nbthread {threads}"
+        LABEL["nginx"] = f"nginx proxy, {threads} workers"
+
+
+def sse_derive(r):
+    """CPU share of one core over the window, and per 1,000 open streams."""
+    r = dict(r)
+    ticks, ms = r.get("proxy_cpu_ticks"), r.get("cpu_window_ms")
+    if ticks is not None and ms:
+        r["cpu_pct"] = 100.0 * ticks / r.get("clk_tck", 100) / (ms / 1000)
+        r["cpu_pct_per_1000"] = r["cpu_pct"] / max(r.get("opened") or 1, 1) * 1000
+    else:
+        r["cpu_pct"] = r["cpu_pct_per_1000"] = None
+    r["errors"] = (r.get("streams", 0) - r.get("opened", 0)) + r.get("failed", 0) + r.get("silent", 0)
+    return r
+
+
+def sse_md(d, add):
+    c = d["config"]
+    rows = [sse_derive(r) for r in d["sse"]]
+    add("## Server-sent events (bench/sse.py)\n")
+    add(f"{c.get('sse_streams', '?'):,} streams opened over {c.get('sse_ramp_s', '?')} s through each path to an asyncio app "
+        "that holds them and writes one small event per stream per second (phases spread over the second); "
+        f"then {c.get('sse_seconds', '?')} s measured. Latency: the upstream's CLOCK_MONOTONIC just before its "
+        "write to the client's at the read, every event. RSS and PSS read mid-window; CPU over the window, as a "
+        "share of one core and per 1,000 open streams. Errors: streams not opened, closed, or without an event in "
+        "the window.\n")
+    add("| path | streams open | errors | events | of expected | p50 ms | p99 ms | p99.9 ms | max ms | RSS MiB | "
+        "of it anonymous | PSS MiB | CPU % of a core | CPU % per 1,000 streams |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for p in c.get("sse_paths", []):
+        r = find(rows, proxy=p)
+        if not r:
+            add(f"| {LABEL.get(p, p)} | no data | | | | | | | | | | | | |")
+            continue
+        label = "direct (client → app)" if p == "direct" else LABEL.get(p, p)
+        add(f"| {label} | {r.get('opened', 0):,}/{r.get('streams', 0):,} | {r['errors']} | {fmt_int(r.get('events'))} | "
+            f"{fmt_int(r.get('events_expected'))} | {fmt_ms(r.get('p50_us'))} | {fmt_ms(r.get('p99_us'))} | {fmt_ms(r.get('p999_us'))} | "
+            f"{fmt_ms(r.get('max_us'))} | {fmt(mib(r['rss_kib'])) if r.get('rss_kib') else '–'} | "
+            f"{fmt(mib(r['rss_anon_kib'])) if r.get('rss_anon_kib') else '–'} | {fmt(mib(r['pss_kib'])) if r.get('pss_kib') else '–'} | "
+            f"{fmt(r['cpu_pct'], 1) if r['cpu_pct'] is not None else '–'} | "
+            f"{fmt(r['cpu_pct_per_1000'], 2) if r['cpu_pct_per_1000'] is not None else '–'} |")
+    add("")
+
+
 def results_md(d, smoke):
     c, m = d["config"], d["machine"]
+    set_labels(c.get("threads", 1))
     tp = [tp_derive(r) for r in d["throughput"]]
     L = []
     add = L.append
@@ -263,6 +324,8 @@ def results_md(d, smoke):
     add("")
 
     # ---- sizes
+    if "sse" in c.get("sections", []):
+        sse_md(d, add)
     add("## Size\n")
     add("| binary | size | stripped | linking |")
     add("|---|---:|---:|---|")
@@ -443,6 +506,16 @@ def check(d):
             rows = [f for f in d["faults"] if f.get("kind") == kind and f.get("detect_ms") is not None and f.get("recover_ms") is not None]
             if len(rows) < c.get("fault_trials", 1):
                 problems.append(f"faults {kind}: {len(rows)}/{c.get('fault_trials')} trials gave numbers")
+    if "sse" in sections:
+        for p in c.get("sse_paths", []):
+            r = find(d["sse"], proxy=p)
+            if not r or not r.get("events"):
+                problems.append(f"sse {p}: no numbers")
+            else:
+                r = sse_derive(r)
+                if r["errors"]:
+                    problems.append(f"sse {p}: {r['errors']} stream errors ({r.get('opened')}/{r.get('streams')} open, "
+                                    f"{r.get('failed')} failed, {r.get('silent')} silent: {r.get('error_kinds')})")
     if "sizes" in sections and not find(d["sizes"], kind="binary", name="healthproxy"):
         problems.append("size: no healthproxy binary size")
     return problems

@@ -3,6 +3,7 @@
 # run, with the same upstream nginx for every path (bench/README.md).
 #
 #   bash bench/run.sh [--smoke] [--out DIR] [--images] [--no-pin] [--only SECTIONS]
+#                     [--threads N] [--proxy-cpus LIST] [--load-cpus LIST]
 #
 #   --smoke     every measurement at a tiny scale (2-3 minutes) into a temporary directory; exits 1
 #               when a measurement produced no numbers or a cell had errors. Never judged against the goals.
@@ -10,7 +11,10 @@
 #               --smoke a temporary directory, removed when the smoke run passed)
 #   --images    docker build the healthproxy image first (otherwise an existing one is measured)
 #   --no-pin    no CPU pinning (default: the proxy under test on CPU 1, everything else on CPU 0)
-#   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes
+#   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes,sse
+#   --threads N every proxy with N threads: healthproxy --threads N, HAProxy nbthread N, nginx N
+#               workers (default 1; with 1 the path healthproxy-2t runs too)
+#   --proxy-cpus LIST, --load-cpus LIST   the pinning, in taskset's syntax (defaults 1 and 0)
 #
 # Binaries: HEALTHPROXY (default build/static/healthproxy/healthproxy, or $PODGUARD_BUILD/healthproxy/
 # healthproxy under CTest) and LOADGEN (default: bench/podguard_loadgen of the same build directory).
@@ -18,7 +22,7 @@ set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 
-MODE=full OUT= IMAGES=no PIN=yes ONLY=throughput,latency,memory,startup,faults,sizes
+MODE=full OUT= IMAGES=no PIN=yes ONLY=throughput,latency,memory,startup,faults,sizes,sse PROXY_THREADS=1
 while (($#)); do
   case $1 in
     --smoke) MODE=smoke ;;
@@ -26,6 +30,9 @@ while (($#)); do
     --images) IMAGES=yes ;;
     --no-pin) PIN=no ;;
     --only) ONLY=${2:?--only needs a list}; shift ;;
+    --threads) PROXY_THREADS=${2:?--threads needs a number}; shift ;;
+    --proxy-cpus) PROXY_CPUS=${2:?--proxy-cpus needs a CPU list}; shift ;;
+    --load-cpus) LOAD_CPUS=${2:?--load-cpus needs a CPU list}; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
@@ -38,15 +45,20 @@ source "$BENCH_DIR/lib/servers.sh"
 source "$BENCH_DIR/lib/measure.sh"
 
 # ---- scale ----
-PATHS=(direct healthproxy haproxy nginx healthproxy-2t)
+[[ $PROXY_THREADS =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --threads needs a positive number" >&2; exit 64; }
+PATHS=(direct healthproxy haproxy nginx)
+((PROXY_THREADS == 1)) && PATHS+=(healthproxy-2t)
+SSE_PATHS=(direct healthproxy haproxy nginx)
 CONNS=(1 64 1000)
 if [[ $MODE == smoke ]]; then
   # At 1,000 connections every connection must finish a first response before any counts: 3 s.
   DUR=1 DUR_1000=3 WARM=1 LAT_DUR=2 LAT_WARM=0.5 RATES=(1000 5000) HOLD_CONNS=1000 HOLD=1
   STARTUP_TRIALS=5 FAULT_TRIALS=3 FAULT_HOLD=0.5
+  SSE_STREAMS=200 SSE_SECONDS=3 SSE_RAMP=1
 else
   DUR=10 DUR_1000=10 WARM=1 LAT_DUR=20 LAT_WARM=1 RATES=(1000 5000) HOLD_CONNS=1000 HOLD=3
   STARTUP_TRIALS=20 FAULT_TRIALS=20 FAULT_HOLD=1
+  SSE_STREAMS=10000 SSE_SECONDS=60 SSE_RAMP=10
 fi
 
 # ---- binaries and tools ----
@@ -75,13 +87,18 @@ fi
 mkdir -p "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw
-rm -f "$RAW"/{throughput,latency,memory,startup,faults,sizes}.jsonl "$RAW"/{machine,config}.json "$RAW/failures.txt"
+rm -f "$RAW"/{throughput,latency,memory,startup,faults,sizes,sse}.jsonl "$RAW"/{machine,config}.json "$RAW/failures.txt"
 WORK=$(mktemp -d /tmp/podguard-bench-work.XXXXXX)
 chmod 755 "$WORK"
 [[ ${BENCH_KEEP_WORK:-} == 1 ]] || defer "rm -rf '$WORK'"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 set_fd_limits
 setup_pinning
+# SSE: each stream takes two descriptors in a proxy (HAProxy: maxconn), one in the client and the upstream.
+if ((SSE_STREAMS > HAPROXY_MAXCONN - 100)); then
+  log "SSE: $SSE_STREAMS streams need more file descriptors than the $FD_LIMIT this run could set; $((HAPROXY_MAXCONN - 100)) streams"
+  SSE_STREAMS=$((HAPROXY_MAXCONN - 100))
+fi
 START_S=$(date +%s)
 log "mode $MODE, output $OUT, pinning: $PIN_LAYOUT"
 log "healthproxy $HEALTHPROXY, loadgen $LOADGEN, file descriptors $FD_LIMIT"
@@ -138,7 +155,9 @@ json.dump({"mode": "$MODE", "paths": "${PATHS[*]}".split(), "sizes": "${SIZES[*]
            "duration_s": $DUR, "duration_1000_s": $DUR_1000, "warmup_s": $WARM, "latency_duration_s": $LAT_DUR, "latency_warmup_s": $LAT_WARM,
            "hold_conns": $HOLD_CONNS, "hold_s": $HOLD, "startup_trials": $STARTUP_TRIALS,
            "fault_trials": $FAULT_TRIALS, "fault_hold_s": $FAULT_HOLD, "fault_flags": "${FAULT_FLAGS[*]}",
-           "sections": "$ONLY".split(","), "pinning": "$PIN_LAYOUT"}, open(sys.argv[1], "w"), indent=1)
+           "sections": "$ONLY".split(","), "pinning": "$PIN_LAYOUT", "threads": $PROXY_THREADS,
+           "sse_paths": "${SSE_PATHS[*]}".split(), "sse_streams": $SSE_STREAMS, "sse_seconds": $SSE_SECONDS, "sse_ramp_s": $SSE_RAMP},
+          open(sys.argv[1], "w"), indent=1)
 PY
 
 # ---- the servers every path shares ----
@@ -177,6 +196,10 @@ for path in "${PATHS[@]}"; do
   fi
 done
 
+if want sse; then
+  log "server-sent events: $SSE_STREAMS streams, ${SSE_SECONDS} s"
+  for path in "${SSE_PATHS[@]}"; do sse_measure "$path"; done
+fi
 if want startup; then log "startup"; startup_measure; fi
 if want faults; then log "database faults"; faults_measure; fi
 if want sizes; then log "sizes"; sizes_measure; fi

@@ -52,7 +52,9 @@ struct Options {
   milliseconds idle_timeout{60000};             // keep-alive connections idle longer than this are closed
   milliseconds upstream_connect_timeout{2000};  // connecting to the app
   milliseconds upstream_response_timeout{60000};  // from request sent to response header (and between body reads)
-  std::size_t upstream_pool_max_idle = 64;      // idle keep-alive connections kept to the app, per thread
+  // Idle keep-alive connections kept to the app, per thread: as many as were in flight at once, up to
+  // this (upstream_pool.hpp). Each idle one costs a descriptor here and a connection at the app.
+  std::size_t upstream_pool_max_idle = 1024;
   milliseconds upstream_idle_timeout{4000};     // an app connection idle longer than this is closed, never reused
 
   log::Format log_format = log::Format::text;

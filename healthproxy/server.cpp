@@ -125,7 +125,7 @@ ExitCode run_server(const Options& options) {
                                                                       options.upstream_pool_max_idle, options.upstream_idle_timeout),
                                                          SessionRegistry{}, [&probe] { probe.wake(); }});
     w->listener->start(*w->ctx);
-    start_deadline_sweep((*w->ioc).get_executor(), w->ctx->sessions);
+    start_deadline_sweep((*w->ioc).get_executor(), w->ctx->sessions, w->ctx->pool);
   }
   admin->start();
   probe.start();

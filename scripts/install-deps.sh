@@ -24,6 +24,8 @@ if [[ ${1:-} == --test-tools ]]; then
     python3-yaml
     # bench/ (and its CI smoke run): the load generator, the proxies compared, the chart
     wrk haproxy nginx python3-matplotlib
+    # bench/per_request.sh and callgrind_per_request.sh: syscall and instruction counts per request
+    valgrind linux-perf
     # the browser journey (tests/browser): headless Chromium driven through its DevTools protocol
     chromium fonts-dejavu-core
   )

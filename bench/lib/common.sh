@@ -25,12 +25,14 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # now_ms, free_port, wait_until, http_code, is_code: shared with the tests.
 source "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/poll.sh"
 
-# Pinning (bench/README.md): the proxy under test on one core, upstream nginx + the clients on the other.
+# Pinning (bench/README.md): the proxy under test on PROXY_CPUS (default CPU 1), upstream nginx and
+# the clients on LOAD_CPUS (default CPU 0); lists in taskset's syntax ("1", "2-3", "1,3").
 PIN_PROXY=() PIN_LOAD=()
 setup_pinning() {
   if [[ $PIN == yes ]] && (( $(nproc) >= 2 )) && command -v taskset >/dev/null; then
-    PIN_PROXY=(taskset -c 1) PIN_LOAD=(taskset -c 0)
-    PIN_LAYOUT="proxy under test on CPU 1; upstream nginx, wrk and podguard_loadgen on CPU 0"
+    local proxy_cpus=${PROXY_CPUS:-1} load_cpus=${LOAD_CPUS:-0}
+    PIN_PROXY=(taskset -c "$proxy_cpus") PIN_LOAD=(taskset -c "$load_cpus")
+    PIN_LAYOUT="proxy under test on CPU $proxy_cpus; upstream nginx, wrk and podguard_loadgen on CPU $load_cpus"
   else
     PIN_PROXY=() PIN_LOAD=()
     PIN_LAYOUT="none (unpinned)"

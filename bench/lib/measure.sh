@@ -186,3 +186,56 @@ sizes_measure() {
       created="$(docker image inspect "podguard/healthproxy:$tag" --format '{{.Created}}')"
   fi
 }
+
+# sse_measure PATH: SSE_STREAMS long-lived event streams through the path, from bench/sse.py's
+# upstream (one small event per second per stream) to its client, for SSE_SECONDS after every
+# stream is open (opened over SSE_RAMP seconds). Records the client's counts and delivery latency
+# (upstream write → client read), and the proxy's RSS (mid-window) and CPU over the window.
+sse_measure() {
+  local name=$1
+  if [[ -z ${SSE_UP_PORT:-} ]]; then
+    SSE_UP_PORT=$(free_port)
+    "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" upstream --port "$SSE_UP_PORT" >"$WORK/sse-upstream.log" 2>&1 &
+    SSE_UP_PID=$!
+    defer "stop_pid $SSE_UP_PID"
+    wait_until 5000 is_code 200 "http://127.0.0.1:$SSE_UP_PORT/1k" || { note_failure "sse: the upstream did not start"; return; }
+  fi
+  local saved_up=$UP_PORT
+  UP_PORT=$SSE_UP_PORT
+  # HAProxy sends with MSG_MORE while a response is unfinished, so a small event waits for the
+  # kernel's cork timer (about 200 ms here); its documentation's setting for streamed responses:
+  HAPROXY_EXTRA="option http-no-delay"
+  proxy_start "$name" || { note_failure "sse $name: the proxy did not start"; UP_PORT=$saved_up HAPROXY_EXTRA=; proxy_stop; return; }
+  UP_PORT=$saved_up HAPROXY_EXTRA=
+  local out="$WORK/sse-$name.out"
+  : >"$out"
+  "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client --target "127.0.0.1:$PROXY_PORT" --streams "$SSE_STREAMS" \
+    --seconds "$SSE_SECONDS" --ramp "$SSE_RAMP" >"$out" 2>>"$WORK/sse-client.log" &
+  local cl=$!
+  defer "stop_pid $cl"
+  local pids p0= p1= t0 t1 rss=null anon=null pss=null
+  pids=$(proxy_pids)
+  if wait_until $(( (SSE_RAMP + 60) * 1000 )) grep -q '"phase": "measuring"' "$out"; then
+    p0=$(cpu_ticks $pids) t0=$(now_ms)
+    sleep "$(( (SSE_SECONDS + 1) / 2 ))"
+    if [[ -n $pids ]]; then
+      rss=$(status_kib VmRSS $pids) anon=$(status_kib RssAnon $pids)
+      pss=$(for p in $pids; do awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null; done | awk '{s += $1} END {print s + 0}')
+    fi
+  fi
+  timeout $((SSE_SECONDS + SSE_RAMP + 90)) tail --pid="$cl" -f /dev/null
+  [[ -n $p0 ]] && p1=$(cpu_ticks $pids) t1=$(now_ms)
+  stop_pid "$cl"; undefer "stop_pid $cl"
+  proxy_stop
+  local done_json
+  done_json=$(grep '"phase": "done"' "$out" | head -1)
+  if [[ -z $done_json || -z $p0 ]]; then
+    note_failure "sse $name: no numbers ($(tail -c 300 "$out" | tr '\n' ' '))"
+    return
+  fi
+  local ticks=null
+  [[ -n $pids ]] && ticks=$((p1 - p0))
+  record "$RAW/sse.jsonl" "$done_json" proxy="$name" rss_kib="$rss" rss_anon_kib="$anon" pss_kib="$pss" \
+    proxy_cpu_ticks="$ticks" cpu_window_ms=$((t1 - t0)) clk_tck="$CLK_TCK"
+  log "  $name: $(summary "$done_json" '"%d/%d streams open, %d failed, %d silent, %d events, p99 %s us" % (d["opened"], d["streams"], d["failed"], d["silent"], d["events"], d["p99_us"])')"
+}

@@ -2,7 +2,9 @@
 # cleanup trap. Source after common.sh. PostgreSQL comes from tests/lib/postgres.sh (pg_start).
 #
 #   upstream_start        the one upstream for every path: nginx, 1 worker, static files /1k and /64k
-#   proxy_start NAME      the path under test: direct | healthproxy | haproxy | nginx | healthproxy-2t
+#   proxy_start NAME      the path under test: direct | healthproxy | haproxy | nginx | healthproxy-2t;
+#                         PROXY_THREADS (default 1): healthproxy's --threads, HAProxy's nbthread,
+#                         the nginx proxy's worker_processes (healthproxy-2t: always 2)
 #                         sets PROXY_PORT, PROXY_PID (main process), proxy_pids() (for CPU and RSS)
 #   proxy_stop
 #   toxiproxy_start       sets TP_API (the API port)
@@ -13,7 +15,7 @@ SIZES=(1k 64k)
 set_fd_limits() {
   FD_LIMIT=$(ulimit -n)
   HAPROXY_MAXCONN=$(( (FD_LIMIT - 200) / 2 ))
-  ((HAPROXY_MAXCONN > 10000)) && HAPROXY_MAXCONN=10000
+  ((HAPROXY_MAXCONN > 12000)) && HAPROXY_MAXCONN=12000
 }
 declare -A SIZE_BYTES=([1k]=1024 [64k]=65536)
 
@@ -30,9 +32,9 @@ nginx_run() {
 # Common nginx settings: keep-alive connections stay open for the whole run (nginx 1.22 closes a
 # connection after 1000 requests by default, which would make every client reconnect mid-cell).
 nginx_head() {
-  local name=$1
+  local name=$1 workers=${2:-1}
   cat <<CONF
-worker_processes 1;
+worker_processes $workers;
 worker_rlimit_nofile $FD_LIMIT;
 pid $WORK/$name/nginx.pid;
 error_log $WORK/$name/logs/error.log warn;
@@ -82,7 +84,7 @@ CONF
 haproxy_conf() {
   cat <<CONF
 global
-  nbthread 1
+  nbthread ${PROXY_THREADS:-1}
   maxconn $HAPROXY_MAXCONN
   pidfile $WORK/haproxy.pid
 defaults
@@ -96,6 +98,7 @@ defaults
   timeout server 300s
   timeout http-keep-alive 300s
   timeout http-request 10s
+  ${HAPROXY_EXTRA:-}
 frontend bench
   bind 127.0.0.1:$PROXY_PORT
   default_backend app
@@ -105,11 +108,13 @@ CONF
 }
 
 nginx_proxy_conf() {
-  nginx_head nginx-proxy
+  nginx_head nginx-proxy "${PROXY_THREADS:-1}"
   cat <<CONF
   upstream app {
     server 127.0.0.1:$UP_PORT;
-    keepalive 64;
+    # As many idle app connections as healthproxy's pool keeps per thread: with 64, at 1,000 client
+    # connections most requests opened a new one (bench/results/gaps.md, "Profiles").
+    keepalive 1024;
     keepalive_requests 100000000;
     keepalive_timeout 300s;
   }
@@ -149,7 +154,7 @@ proxy_start() {
   PROXY_NAME=$1 PROXY_PID=
   case $1 in
     direct) PROXY_PORT=$UP_PORT ;;
-    healthproxy) hp_run 1 ;;
+    healthproxy) hp_run "${PROXY_THREADS:-1}" ;;
     healthproxy-2t) hp_run 2 ;;
     haproxy)
       PROXY_PORT=$(free_port)

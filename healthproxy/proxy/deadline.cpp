@@ -41,20 +41,22 @@ void SessionRegistry::close_all() {
 }
 
 namespace {
-Task<void> sweep_deadlines(SessionRegistry& sessions) {
+Task<void> sweep_deadlines(SessionRegistry& sessions, UpstreamPool& pool) {
   ProxyTimer tick(co_await net::this_coro::executor);
   for (;;) {
     tick.expires_after(SessionRegistry::sweep_tick);
     error_code ec;
     co_await tick.async_wait(net::redirect_error(use_task, ec));
     if (ec) co_return;
-    sessions.expire(SessionRegistry::Clock::now());
+    auto now = SessionRegistry::Clock::now();
+    sessions.expire(now);
+    pool.close_expired(now);
   }
 }
 }  // namespace
 
-void start_deadline_sweep(ProxyExecutor ex, SessionRegistry& sessions) {
-  net::co_spawn(ex, sweep_deadlines(sessions), net::detached);
+void start_deadline_sweep(ProxyExecutor ex, SessionRegistry& sessions, UpstreamPool& pool) {
+  net::co_spawn(ex, sweep_deadlines(sessions, pool), net::detached);
 }
 
 }  // namespace podguard::healthproxy

@@ -10,6 +10,7 @@
 #include <list>
 
 #include "healthproxy/proxy/beast.hpp"
+#include "healthproxy/proxy/upstream_pool.hpp"
 
 namespace podguard::healthproxy {
 
@@ -46,8 +47,8 @@ class SessionRegistry {
 };
 
 // Enforces the registry's deadlines on this executor's thread, every SessionRegistry::sweep_tick,
-// until the io_context stops.
-void start_deadline_sweep(ProxyExecutor ex, SessionRegistry& sessions);
+// until the io_context stops; and closes the pool's app connections idle past their timeout.
+void start_deadline_sweep(ProxyExecutor ex, SessionRegistry& sessions, UpstreamPool& pool);
 
 #if defined(BOOST_ASIO_HAS_CO_AWAIT)
 // The deadline of one operation: arms it on construction, disarms it on destruction. The operation

@@ -14,7 +14,23 @@ class RelayChunk {
   // reads and writes instead of one or two).
   static constexpr std::size_t size() { return 64 * 1024; }
 
-  RelayChunk() {
+  // Takes its buffer at the first data(): a response whose body came in with its head (most small
+  // ones) never needs one. Taking it up front cost a 64 KiB malloc and free per request once more
+  // requests were in flight than the free list holds (callgrind at 1,000 connections: ~2,900
+  // instructions per request in malloc and free).
+  RelayChunk() = default;
+  ~RelayChunk() {
+    if (data_ && free_list().size() < max_free) free_list().push_back(std::move(data_));
+  }
+  RelayChunk(const RelayChunk&) = delete;
+  RelayChunk& operator=(const RelayChunk&) = delete;
+  char* data() {
+    if (!data_) take();
+    return data_.get();
+  }
+
+ private:
+  void take() {
     if (free_list().empty()) {
       data_ = std::make_unique_for_overwrite<char[]>(size());
     } else {
@@ -22,14 +38,6 @@ class RelayChunk {
       free_list().pop_back();
     }
   }
-  ~RelayChunk() {
-    if (free_list().size() < max_free) free_list().push_back(std::move(data_));
-  }
-  RelayChunk(const RelayChunk&) = delete;
-  RelayChunk& operator=(const RelayChunk&) = delete;
-  char* data() { return data_.get(); }
-
- private:
   static constexpr std::size_t max_free = 16;  // 1 MiB per thread at most, kept for the next requests
   static std::vector<std::unique_ptr<char[]>>& free_list() {
     thread_local std::vector<std::unique_ptr<char[]>> list;

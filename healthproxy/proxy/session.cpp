@@ -317,13 +317,14 @@ class Session {
     // the relay buffer (the parser would copy each piece once more), the bytes already read first.
     if (p.content_length() && !p.is_done() && !chunked_out) {
       for (auto remaining = *p.content_length(); remaining > 0;) {
-        const char* data = chunk.data();
+        const char* data = nullptr;
         std::size_t n = 0;
         bool from_buffer = from.buffer.size() > 0;
         if (from_buffer) {
           data = static_cast<const char*>(from.buffer.data().data());
           n = static_cast<std::size_t>(std::min<std::uint64_t>(from.buffer.size(), remaining));
         } else {
+          data = chunk.data();
           DeadlineGuard d(handle_, from.timeout);
           n = co_await from.stream.async_read_some(
               net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(RelayChunk::size(), remaining))), d.token());

@@ -75,7 +75,7 @@ void ProxyUnderTest::start() {
   acceptor_ = std::make_unique<ProxyAcceptor>(ex, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   proxy_port_ = acceptor_->local_endpoint().port();
   net::co_spawn(ex, accept_loop(*acceptor_, *ctx_), net::detached);
-  start_deadline_sweep(ex, ctx_->sessions);
+  start_deadline_sweep(ex, ctx_->sessions, ctx_->pool);
   thread_ = std::thread([this] { ioc_->run(); });
 }
 

@@ -3,6 +3,8 @@
 // milliseconds, except where a case waits out a timeout on purpose.
 #include <doctest/doctest.h>
 
+#include <vector>
+
 #include "common/ascii.hpp"
 #include "healthproxy/proxy/session_harness.hpp"
 
@@ -273,6 +275,55 @@ TEST_CASE("--upstream-idle-timeout: a connection used within it is reused") {
   auto res = c.read_response();
   REQUIRE(res);
   CHECK(res->body() == "soon");
+}
+
+TEST_CASE("--upstream-idle-timeout: an idle app connection is closed at its timeout even when no request comes") {
+  ProxyUnderTest p;
+  p.options.upstream_idle_timeout = 200ms;
+  p.start();
+  auto c = p.client();
+  auto app = warm_up(p, c);
+  CHECK(app.closed_within(1000ms));  // by the deadline sweep, not by a next request
+}
+
+// The pool keeps what a burst used: a pool capped below the requests in flight closes a connection
+// after most responses and opens one for most requests (bench/results/gaps.md, 1,000 connections).
+TEST_CASE("pool: after 100 requests in flight at once, the next 100 reuse their app connections") {
+  constexpr int n = 100;  // over the old cap of 64; 4 descriptors each in this process
+  ProxyUnderTest p;
+  p.start();
+  std::vector<Peer> clients, apps;
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(p.client());
+    clients.back().send("GET /burst HTTP/1.1\r\nHost: t\r\n\r\n");
+  }
+  for (int i = 0; i < n; ++i) {  // every request is in flight before any response
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    apps.push_back(std::move(*app));
+  }
+  for (auto& app : apps) app.send(ok("first"));
+  for (auto& c : clients) {
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->body() == "first");
+  }
+  for (auto& c : clients) c.send("GET /again HTTP/1.1\r\nHost: t\r\n\r\n");
+  int reused = 0;
+  for (auto& app : apps) {
+    auto req = app.read_request();
+    if (!req) continue;
+    ++reused;
+    app.send(ok("second"));
+  }
+  CHECK(reused == n);
+  CHECK_FALSE(p.app.accept(200ms));
+  for (auto& c : clients) {
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->body() == "second");
+  }
 }
 
 // ---- HTTP/1.0 ----

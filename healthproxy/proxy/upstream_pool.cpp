@@ -13,7 +13,6 @@ UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono
       idle_timeout_(idle_timeout) {}
 
 bool UpstreamPool::still_open(UpstreamConn& conn) {
-  if (conn.buffer.size() > 0) return false;  // unsolicited bytes: the app is not speaking HTTP/1.1 keep-alive properly
   char byte;
   auto n = ::recv(conn.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
@@ -22,14 +21,14 @@ bool UpstreamPool::still_open(UpstreamConn& conn) {
 Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse reuse) {
   ec = {};
   if (reuse == Reuse::idle_or_new && !idle_.empty()) {
-    auto oldest_usable = std::chrono::steady_clock::now() - idle_timeout_;
-    // The front holds the longest idle: those past the timeout go, whether used next or not.
-    while (!idle_.empty() && idle_.front()->idle_since < oldest_usable) idle_.pop_front();
+    // Those past the timeout go, whether used next or not (the sweep may not have run yet).
+    close_expired(std::chrono::steady_clock::now());
     while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
       if (still_open(*conn)) {
         conn->reused = true;
+        conn->buffer.reserve(UpstreamConn::read_capacity);
         co_return conn;
       }
     }
@@ -45,10 +44,20 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse 
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
-  if (idle_.size() >= max_idle_) return;  // closed as it goes
+  // Unsolicited bytes: the app is not speaking HTTP/1.1 keep-alive properly. Closed as it goes.
+  if (conn->buffer.size() > 0 || idle_.size() >= max_idle_) return;
+  // The first connections in the pool keep their read buffer, so a steady load takes none; the
+  // others give it back (empty: shrink_to_fit frees it). The ones with a buffer stay among the
+  // first `buffered_idle` positions, so at most that many idle buffers exist.
+  if (idle_.size() >= buffered_idle) conn->buffer.shrink_to_fit();
   conn->stream.expires_never();
   conn->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(conn));
+}
+
+void UpstreamPool::close_expired(std::chrono::steady_clock::time_point now) {
+  auto oldest_usable = now - idle_timeout_;
+  while (!idle_.empty() && idle_.front()->idle_since < oldest_usable) idle_.pop_front();
 }
 
 void UpstreamPool::close_all() {

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# bench/per_request.sh: deterministic per-request counts for one proxy at one connection count, the
+# measurements that stay meaningful on a busy machine (bench/results/gaps.md, "Profiles"). The proxy
+# runs in front of the bench's upstream nginx (healthproxy with its database UP), pinned like in
+# run.sh; wrk drives it keep-alive, closed loop.
+#
+#   bash bench/per_request.sh [--proxy healthproxy|haproxy|nginx] [--tool callgrind|cachesim|syscalls|profile]
+#                             [--conns N] [--size 1k|64k] [--seconds S] [-- HEALTHPROXY_FLAGS...]
+#
+#   callgrind  user-space instructions per request. Differential: after a warm-up, callgrind's
+#              counters are zeroed, a wrk run of S seconds is counted, zeroed again and one of 3*S
+#              seconds counted; per request = (I2 - I1) / (R2 - R1). Each run opens its N connections
+#              once, so the difference is the steady state without the accept and session set-up.
+#   syscalls   system calls per request by kind (perf stat on the raw_syscalls and syscalls:*
+#              tracepoints: the kernel counts, the process runs at full speed, its batching unchanged),
+#              events per epoll_wait (perf record of sys_exit_epoll_wait's return value), context
+#              switches; over a wrk run of S seconds after a warm-up.
+#   cachesim   as callgrind, with its cache simulation (--cache-sim=yes): instructions, data reads and
+#              writes, and L1 / last-level misses per request, simulated (this VM has no hardware
+#              counters); what grows with the number of connections when the instructions do not.
+#   profile    perf record (cpu-clock sampling, call graphs) of the proxy during a wrk run of S
+#              seconds; prints the top symbols by self time. A VM without hardware counters still
+#              has the cpu-clock software event.
+#
+# Defaults: healthproxy, syscalls, 64 connections, 1k, 5 s. HEALTHPROXY as in run.sh. Prints one
+# "PER_REQUEST {json}" line at the end; the work directory is kept with KEEP_WORK=1.
+set -uo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH_DIR")
+PROXY=healthproxy TOOL=syscalls CONNS=64 SIZE=1k SECONDS_=5 HP_FLAGS=()
+while (($#)); do
+  case $1 in
+    --proxy) PROXY=${2:?}; shift ;;
+    --tool) TOOL=${2:?}; shift ;;
+    --conns) CONNS=${2:?}; shift ;;
+    --size) SIZE=${2:?}; shift ;;
+    --seconds) SECONDS_=${2:?}; shift ;;
+    --) shift; HP_FLAGS=("$@"); break ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "per_request.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+HEALTHPROXY=${HEALTHPROXY:-$REPO/build/static/healthproxy/healthproxy}
+PY=${PY:-/usr/bin/python3}
+PIN=${PIN:-yes}
+source "$BENCH_DIR/lib/common.sh"
+source "$BENCH_DIR/lib/servers.sh"
+WORK=$(mktemp -d /tmp/podguard-per-request.XXXXXX)
+chmod 755 "$WORK"
+[[ ${KEEP_WORK:-} == 1 ]] || defer "rm -rf '$WORK'"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+set_fd_limits
+setup_pinning
+WRK_THREADS=1
+((CONNS >= 1000)) && WRK_THREADS=2
+
+export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [[ $PROXY == healthproxy ]]; then
+  source "$REPO/tests/lib/postgres.sh"
+  pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
+  export DATABASE_URL; DATABASE_URL=$(pg_url)
+fi
+upstream_start || exit 1
+
+# The proxy, pinned; under callgrind the valgrind command goes between the pinning and the proxy.
+if [[ $TOOL == callgrind || $TOOL == cachesim ]]; then
+  PIN_PROXY+=(valgrind --tool=callgrind $([[ $TOOL == cachesim ]] && echo --cache-sim=yes) --instr-atstart=no --trace-children=yes "--callgrind-out-file=$WORK/callgrind.%p.out")
+fi
+case $PROXY in
+  # Under callgrind a probe can time out on a busy machine and turn answers into 503s: probe once.
+  healthproxy) hp_run 1 --probe-interval 1h "${HP_FLAGS[@]}"; defer "stop_family $PROXY_PID"
+    wait_until 60000 is_code 200 "http://127.0.0.1:$HP_ADMIN/readyz" || { tail "$HP_LOG"; exit 1; } ;;
+  haproxy|nginx) SIZES=("$SIZE"); proxy_start "$PROXY" || exit 1 ;;
+  *) echo "per_request.sh: unknown proxy $PROXY" >&2; exit 64 ;;
+esac
+# The process that does the work: nginx's worker (the master's child), else the proxy itself.
+# Under valgrind, the proxy is the valgrind process (same pid).
+WORKER=$PROXY_PID
+if [[ $PROXY == nginx ]]; then
+  WORKER=$(ps -o pid= --ppid "$PROXY_PID" | tr -d ' ' | head -1)
+fi
+URL="http://127.0.0.1:$PROXY_PORT/$SIZE"
+
+# run_wrk SECONDS: prints the requests wrk completed (all 2xx checked), "" on failure.
+run_wrk() {
+  local out
+  out=$(timeout $(($1 + 120)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$1s" --timeout 60s \
+    -s "$BENCH_DIR/lib/wrk_json.lua" "$URL" 2>&1)
+  echo "$out" >>"$WORK/wrk.log"
+  local json; json=$(sed -n 's/^BENCH_JSON //p' <<<"$out")
+  [[ -n $json ]] || return 1
+  $PY -c 'import json,sys; d=json.loads(sys.argv[1]); e=d["non2xx"]+d["errors_connect"]+d["errors_read"]+d["errors_write"]+d["errors_timeout"]
+if e: sys.exit("wrk: %d errors or non-2xx: %s" % (e, sys.argv[1]))
+print(d["requests"])' "$json"
+}
+
+log "$PROXY, $TOOL, $CONNS connections, $SIZE, ${SECONDS_} s; warm-up"
+for _ in $(seq 50); do curl -s -o /dev/null "$URL"; done
+run_wrk 2 >/dev/null || { echo "warm-up failed: $(tail -5 "$WORK/wrk.log")"; exit 1; }
+
+case $TOOL in
+  callgrind|cachesim)
+    # cg_total: dumps the worker's counters (which resets them) and prints the dump's total
+    # (nginx: the worker's own file).
+    cg_total() {
+      callgrind_control -d "$WORKER" >/dev/null; sleep 1
+      local newest; newest=$(ls -t "$WORK/callgrind.$WORKER.out"* | head -1)
+      sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$newest"
+      sed -n 's/^events: *//p' "$newest" >"$WORK/events"
+      sed -n 's/^totals: *//p' "$newest" >>"$WORK/totals"
+    }
+    callgrind_control -i on "$WORKER" >/dev/null
+    callgrind_control -z "$WORKER" >/dev/null
+    r1=$(run_wrk "$SECONDS_") || exit 1
+    i1=$(cg_total)
+    r2=$(run_wrk $((3 * SECONDS_))) || exit 1
+    i2=$(cg_total)
+    callgrind_control -i off "$WORKER" >/dev/null
+    ((r2 > r1)) || { echo "the longer run completed no more requests ($r1, $r2)"; exit 1; }
+    per=$(( (i2 - i1) / (r2 - r1) ))
+    log "run 1: $r1 requests, $i1 instructions; run 2: $r2 requests, $i2 instructions"
+    if [[ $TOOL == cachesim ]]; then  # every event of callgrind's cache simulation, per request
+      $PY - "$WORK/events" "$WORK/totals" "$r1" "$r2" "$PROXY" "$CONNS" "$SIZE" <<'PY'
+import json, sys
+names = open(sys.argv[1]).read().split()
+t1, t2 = [list(map(int, l.split())) for l in open(sys.argv[2]).read().strip().splitlines()[:2]]
+r1, r2 = int(sys.argv[3]), int(sys.argv[4])
+per = {n: round((b - a) / (r2 - r1)) for n, a, b in zip(names, t1, t2)}
+print("PER_REQUEST " + json.dumps({"proxy": sys.argv[5], "tool": "cachesim", "conns": int(sys.argv[6]), "size": sys.argv[7],
+                                   "requests": [r1, r2], "per_request": per}))
+PY
+      exit 0
+    fi
+    echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"callgrind\",\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":[$r1,$r2],\"instructions\":[$i1,$i2],\"instructions_per_request\":$per}"
+    ;;
+  syscalls)
+    events=raw_syscalls:sys_enter,context-switches
+    for s in epoll_wait recvfrom recvmsg read readv sendto sendmsg write writev splice connect accept4 close socket setsockopt; do
+      events+=",syscalls:sys_enter_$s"
+    done
+    perf stat -x, -e "$events" -p "$WORKER" -o "$WORK/stat.csv" &
+    st=$!
+    perf record -q -e syscalls:sys_exit_epoll_wait -p "$WORKER" -o "$WORK/epoll.data" >/dev/null 2>&1 &
+    rec=$!
+    sleep 0.3
+    r=$(run_wrk "$SECONDS_") || exit 1
+    kill -INT "$st" "$rec"; wait "$st" "$rec" 2>/dev/null
+    perf script -i "$WORK/epoll.data" 2>/dev/null | sed -n 's/.*sys_exit_epoll_wait: *\(0x[0-9a-f]*\).*/\1/p' >"$WORK/epoll.ret"
+    $PY - "$WORK/stat.csv" "$WORK/epoll.ret" "$r" "$PROXY" "$CONNS" "$SIZE" <<'PY'
+import json, sys
+stat, rets, requests = sys.argv[1], sys.argv[2], int(sys.argv[3])
+counts = {}
+for line in open(stat):
+    f = line.strip().split(",")
+    if len(f) > 2 and f[0].replace(".", "").isdigit():
+        counts[f[2].replace("syscalls:sys_enter_", "").replace("raw_syscalls:sys_enter", "all")] = float(f[0])
+ev = [int(x, 0) for x in open(rets).read().split()]
+nonzero = [e for e in ev if e > 0]
+out = {"proxy": sys.argv[4], "tool": "syscalls", "conns": int(sys.argv[5]), "size": sys.argv[6], "requests": requests,
+       "per_request": {k: round(v / requests, 3) for k, v in counts.items() if v},
+       "epoll_waits": len(ev), "epoll_empty": len(ev) - len(nonzero),
+       "events_per_epoll_wait": round(sum(ev) / len(ev), 1) if ev else None,
+       "events_per_nonempty_epoll_wait": round(sum(nonzero) / len(nonzero), 1) if nonzero else None}
+print("PER_REQUEST " + json.dumps(out))
+PY
+    ;;
+  profile)
+    perf record -q -F 999 -e cpu-clock -g -p "$WORKER" -o "$WORK/perf.data" >/dev/null 2>&1 &
+    rec=$!
+    sleep 0.3
+    r=$(run_wrk "$SECONDS_") || exit 1
+    kill -INT "$rec"; wait "$rec" 2>/dev/null
+    # user space against the kernel, then the top symbols by self time
+    perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -5
+    perf report -i "$WORK/perf.data" --no-children --sort symbol -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -25
+    echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"profile\",\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":$r,\"perf_data\":\"$WORK/perf.data\"}"
+    ;;
+  *) echo "per_request.sh: unknown tool $TOOL" >&2; exit 64 ;;
+esac
