@@ -309,6 +309,31 @@ reject "a PodDisruptionBudget maxUnavailable of 0" "at '/podDisruptionBudget/max
 reject "a resources block without limits" "at '/resources': missing property 'limits'" \
   "$TODO" "${SECRETS[@]}" --set backend.resources.limits=null
 reject "a backend Service name that is no DNS label" "at '/service/name'" "$TODO" "${SECRETS[@]}" --set backend.service.name=Backend_Service
+# What only the umbrella sees (templates/_validate.tpl), and a secret put into a ConfigMap.
+reject "two components with one name (the same nameOverride)" 'backend and frontend would both be named "t-foo"' \
+  "$TODO" "${SECRETS[@]}" --set backend.nameOverride=foo --set frontend.nameOverride=foo
+long=release-name-that-is-fifty-one-characters-long-abcd
+h template "$long" "$TODO" --kube-version 1.30 "${SECRETS[@]}" --set "backend.secrets.databaseUrlSecret.name=$long" >"$WORK/out/reject" 2>&1
+rc=$?
+if [[ $rc -ne 0 && $(<"$WORK/out/reject") == *"would both be named \"$long\""* ]]; then pass "rejects a release name so long that the components' names are cut to one"
+else fail "rejects a release name so long that the components' names are cut to one" "exit $rc" "$(head -c 600 "$WORK/out/reject")"; fi
+reject "global.backendService.name naming another component's Service" 'global.backendService.name "t-postgresql" is the postgresql' \
+  "$TODO" "${SECRETS[@]}" --set global.backendService.name=t-postgresql
+reject "global.backendService.name that is no DNS label" 'the Service name "Backend_Service" is not a DNS-1035 label' \
+  "$TODO" "${SECRETS[@]}" --set global.backendService.name=Backend_Service
+reject "two different BETTER_AUTH_SECRETs" "the backend's and the frontend's BETTER_AUTH_SECRET differ" \
+  "$TODO" "${SECRETS[@]}" --set-string backend.secrets.betterAuthSecret=backend-backend-backend-backend-backend \
+  --set-string frontend.secrets.betterAuthSecret=frontend-frontend-frontend-frontend-fr
+if grep -q 'backend-backend-backend\|frontend-frontend-frontend' "$WORK/out/reject"; then fail "the BETTER_AUTH_SECRET message shows no value" "" "$(head -c 600 "$WORK/out/reject")"
+else pass "the BETTER_AUTH_SECRET message shows no value"; fi
+reject "ingress TLS without a host" "ingress.tlsSecretName needs ingress.host" \
+  "$TODO" "${SECRETS[@]}" --set ingress.enabled=true --set ingress.tlsSecretName=tls
+reject "a secret in backend.config (a ConfigMap)" "config.OPENAI_API_KEY would put a secret into a ConfigMap in plain text" \
+  "$TODO" "${SECRETS[@]}" --set backend.config.OPENAI_API_KEY=sk-in-a-configmap
+reject "a secret in frontend.config (a ConfigMap)" "config.BETTER_AUTH_SECRET would put a secret into a ConfigMap in plain text" \
+  "$TODO" "${SECRETS[@]}" --set frontend.config.BETTER_AUTH_SECRET=in-a-configmap-in-a-configmap-xxxx
+reject "frontend.config.BACKEND_URL (it would hide the computed one)" "config.BACKEND_URL would hide the URL the chart computes" \
+  "$TODO" "${SECRETS[@]}" --set frontend.config.BACKEND_URL=http://x:1
 # Values of chart 0.1.x that moved in 0.2.0: each fails with its new path, in the schema and (when
 # the schema is skipped) in the umbrella's template, so an old values file never installs with its
 # settings silently ignored.

@@ -29,6 +29,36 @@ Usage: {{- include "todo-chatbot.validate" . }}
     {{- fail (printf "todo-chatbot: the backend reads DATABASE_URL from the Secret %q, but the postgresql chart names its Secret %q: set backend.secrets.databaseUrlSecret.name to %q" $got $want $want) -}}
   {{- end -}}
 {{- end -}}
+{{- /* Distinct names: a component's fullname is cut to 52 characters (a long release name) and may be
+     overridden, so two components, or the backend Service and another component's, could collide. */ -}}
+{{- $names := dict -}}
+{{- $components := list "backend" -}}
+{{- if .Values.frontend.enabled }}{{ $components = append $components "frontend" }}{{ end -}}
+{{- if .Values.postgresql.enabled }}{{ $components = append $components "postgresql" }}{{ end -}}
+{{- range $component := $components -}}
+  {{- $name := include "todo-chatbot.componentName" (dict "component" $component "context" $) -}}
+  {{- with get $names $name -}}
+    {{- fail (printf "todo-chatbot: %s and %s would both be named %q: use a shorter release name (at most 40 characters) or give them different fullnameOverride values" . $component $name) -}}
+  {{- end -}}
+  {{- $_ := set $names $name $component -}}
+{{- end -}}
+{{- with get $names $backend.name -}}
+  {{- if ne . "backend" -}}
+    {{- fail (printf "todo-chatbot: global.backendService.name %q is the %s's name: choose another" $backend.name .) -}}
+  {{- end -}}
+{{- end -}}
+{{- /* The backend signs and the frontend verifies with one BETTER_AUTH_SECRET. Compared only when the
+     chart creates both Secrets; the message never shows a value. */ -}}
+{{- if .Values.frontend.enabled -}}
+  {{- $b := include "todo-common.secretValues" (dict "Values" (dict "secrets" .Values.backend.secrets "global" .Values.global)) | fromYaml -}}
+  {{- $f := include "todo-common.secretValues" (dict "Values" (dict "secrets" .Values.frontend.secrets "global" .Values.global)) | fromYaml -}}
+  {{- if and (not $b.existingSecret) (not $f.existingSecret) $b.betterAuthSecret $f.betterAuthSecret (ne $b.betterAuthSecret $f.betterAuthSecret) -}}
+    {{- fail "todo-chatbot: the backend's and the frontend's BETTER_AUTH_SECRET differ (backend.secrets / frontend.secrets): set it once, in global.secrets.betterAuthSecret" -}}
+  {{- end -}}
+{{- end -}}
+{{- if and .Values.ingress.enabled .Values.ingress.tlsSecretName (not .Values.ingress.host) -}}
+  {{- fail "todo-chatbot: ingress.tlsSecretName needs ingress.host: a TLS certificate is for a host name" -}}
+{{- end -}}
 {{- if and .Values.ingress.enabled (not .Values.frontend.enabled) -}}
   {{- fail "todo-chatbot: ingress.enabled needs frontend.enabled: the Ingress sends / to the frontend" -}}
 {{- end -}}

@@ -112,3 +112,17 @@ Usage: checksum/secret: {{ include "todo-common.secretChecksum" (dict "keys" $ke
 {{- define "todo-common.secretChecksum" -}}
 {{- list (include "todo-common.secret" .) (include "todo-common.secretName" .context) (.refs | default dict) | toJson | sha256sum -}}
 {{- end -}}
+
+{{/*
+todo-common.checkConfig: fails when `config` (rendered into a ConfigMap, readable in plain text by
+anyone who may read ConfigMaps) names a key of todo-common.secretKeys: a secret goes in `secrets`.
+Usage: {{- include "todo-common.checkConfig" . }}
+*/}}
+{{- define "todo-common.checkConfig" -}}
+{{- $known := include "todo-common.secretKeys" . | fromYaml -}}
+{{- range $key, $_ := .Values.config -}}
+  {{- if hasKey $known $key -}}
+    {{- fail (printf "%s: config.%s would put a secret into a ConfigMap in plain text: set secrets.%s (or global.secrets.%s) instead" $.Chart.Name $key (get $known $key) (get $known $key)) -}}
+  {{- end -}}
+{{- end -}}
+{{- end -}}
