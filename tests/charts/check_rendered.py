@@ -489,6 +489,18 @@ def check_single(path):
     check("networkPolicy.enabled=false: no NetworkPolicy", find(docs, "NetworkPolicy") == [])
 
 
+def check_frontend_scaled(path):
+    """frontend.replicas=2: a frontend PodDisruptionBudget (one at a time) selecting exactly its pods."""
+    docs = load(path)
+    pdbs = {p["metadata"]["name"]: p["spec"] for p in find(docs, "PodDisruptionBudget")}
+    front = one(docs, "Deployment", FRONTEND)
+    check("two frontend replicas: a PodDisruptionBudget for each replicated component",
+          sorted(pdbs) == sorted([BACKEND, FRONTEND]), sorted(pdbs))
+    check("the frontend's PodDisruptionBudget: maxUnavailable 1, AlwaysAllow, its Deployment's selector",
+          pdbs.get(FRONTEND, {}).get("maxUnavailable") == 1 and pdbs[FRONTEND].get("unhealthyPodEvictionPolicy") == "AlwaysAllow"
+          and pdbs[FRONTEND]["selector"] == front["spec"]["selector"], pdbs.get(FRONTEND))
+
+
 def spec_labels(workload):
     return workload["spec"]["template"]["metadata"]["labels"]
 

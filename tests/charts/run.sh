@@ -204,6 +204,8 @@ render backend-alone "$WORK/charts/backend" 1.30 "${BACKEND_SECRETS[@]}" --set-f
 render backend-alone-pgref "$WORK/charts/backend" 1.30 "${BACKEND_SECRETS[@]}" --set secrets.databaseUrlSecret.name=postgresql
 render frontend-alone "$WORK/charts/frontend" 1.30 "${FRONTEND_SECRETS[@]}"
 render postgresql-alone "$WORK/charts/postgresql" 1.30 "${POSTGRESQL_SECRETS[@]}"
+# The frontend scaled out: its own PodDisruptionBudget (kube-score wants one for every replicated workload).
+render frontend-scaled "$TODO" 1.30 "${SECRETS[@]}" --set frontend.replicas=2
 render config-changed "$TODO" 1.30 "${SECRETS[@]}" --set backend.config.LOG_LEVEL=debug
 printf '%s' 'another-auth-secret-0123456789abcdefXYZ' >"$WORK/other-secret"
 render secret-changed "$TODO" 1.30 "${SECRETS[@]}" --set-file "global.secrets.betterAuthSecret=$WORK/other-secret"
@@ -264,6 +266,7 @@ run_python backend-alone "$R/backend-alone.yaml"
 run_python backend-alone "$R/backend-alone-pgref.yaml" "from the postgresql release"
 run_python frontend-alone "$R/frontend-alone.yaml"
 run_python postgresql-alone "$R/postgresql-alone.yaml"
+run_python frontend-scaled "$R/frontend-scaled.yaml"
 run_python library-once "$REPO/charts"
 run_python thirdparty "$R/shop-1.30.yaml" native
 run_python thirdparty "$R/shop-1.28.yaml" regular
@@ -409,7 +412,7 @@ reject "library: a missing image repository" "podguard.image: image.repository i
 # runs as well where it is installed; the Go module proxy here refuses it (see charts/README.md).
 mapfile -t KUBE_SCORE_ARGS < <(grep -v '^[[:space:]]*\(#\|$\)' "$REPO/charts/kube-score.args")
 for name in default-1.28 default-1.30 dev-1.28 dev-1.30 neon-1.28 neon-1.30 existing-secrets minimal forced-native backend-service \
-  backend-alone frontend-alone postgresql-alone shop-1.30; do
+  backend-alone frontend-alone postgresql-alone frontend-scaled shop-1.30; do
   if [[ $HAVE_KUBE_SCORE -eq 0 ]]; then
     fail "kube-score $name" "kube-score is not installed"
     continue
