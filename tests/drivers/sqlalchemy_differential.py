@@ -411,6 +411,63 @@ def compare_asyncpg(kw, m):
     return None
 
 
+# ---------- templates: rejected by design although a driver takes them ----------
+# initcheck's hygiene rules (initcheck/rules/hygiene.cpp, value.placeholder and
+# value.unexpanded-reference) reject a value that holds an unfilled template: <password>, [YOUR-HOST],
+# xxx, ***, '...', changeme, your-..., $(VAR), ${VAR}. Random passwords form them now and then (a '<',
+# two letters, a '>'): such a URL is an implausible target here, whatever the driver does with it.
+# Written from the rules' documentation, on the whole value as initcheck sees it (ASCII classes).
+
+def _alpha(c):
+    return c.isascii() and c.isalpha()
+
+
+def _alnum(c):
+    return c.isascii() and c.isalnum()
+
+
+def _pairs(v, open_char, close_char):
+    """Each opening character with the first closing one after it, as the rules scan (none once unclosed)."""
+    at = v.find(open_char)
+    while at != -1:
+        close = v.find(close_char, at)
+        if close == -1:
+            return
+        yield v[at + 1:close]
+        at = v.find(open_char, at + 1)
+
+
+def template_like(url):
+    v = url.strip(" \t\r\n\f\v")
+    low = v.lower()
+    if any(w in low for w in ("changeme", "change-me", "change_me", "changethis", "change-this", "replaceme",
+                              "replace-me", "replace_me", "placeholder", "your-", "your_")):
+        return True
+    if any(len(i) <= 40 and sum(map(_alpha, i)) >= 2 and all(_alnum(c) or c in "-_ ." for c in i) for i in _pairs(v, "<", ">")):
+        return True
+    if any(i and any(map(_alpha, i)) and all(_alnum(c) or c in "-_ " for c in i) and any("G" <= c <= "Z" for c in i)
+           for i in _pairs(v, "[", "]")):
+        return True
+    if any(len(seg) >= 3 and set(seg) <= {"x", "X"} for seg in re.findall(r"[A-Za-z0-9]+", v)):
+        return True
+    if "***" in v or "\u2022\u2022" in v or "..." in v or "\u2026" in v:
+        return True
+    for opener, close in (("$(", ")"), ("${", "}")):
+        at = v.find(opener)
+        while at != -1:
+            end = v.find(close, at + 2)
+            if end == -1:
+                break
+            inside = v[at + 2:end]
+            n = 0
+            while n < len(inside) and (_alnum(inside[n]) or inside[n] == "_"):
+                n += 1
+            if n and not inside[0].isdigit() and (n == len(inside) or (close == "}" and inside[n] in ":-")):
+                return True
+            at = v.find(opener, at + 1)
+    return False
+
+
 def explain(urls):
     r = subprocess.run([INITCHECK, "--explain-url", "-", "--explain-reveal-secrets", "--termination-log", "/dev/null"],
                        input=("\n".join(urls) + "\n").encode(), capture_output=True, timeout=300)
@@ -423,7 +480,7 @@ def run(dialect):
     urls = [body(dialect) for _ in range(COUNT)]
     models = explain(urls)
     stats = dict(generated=len(urls), driver_accepts=0, initcheck_rejects=0, implausible=0, false_rejections=0, false_passes=0,
-                 disagreements=0, file_dependent=0, version_dependent=0)
+                 disagreements=0, file_dependent=0, version_dependent=0, templates=0)
     shown = 0
     for url, m in zip(urls, models):
         rejected_by_initcheck = m["verdict"] == "error"
@@ -463,6 +520,9 @@ def run(dialect):
                 except Rejected as again:
                     why = str(again)
         stats["driver_accepts"] += accepted
+        if accepted and plausible and template_like(url):
+            stats["templates"] += 1
+            plausible = False
         if accepted:
             stats["implausible"] += not plausible
             if not m["parsed"]:
@@ -494,8 +554,8 @@ for dialect in ("libpq", "psycopg2", "asyncpg"):
     s = run(dialect)
     print("  %s: generated %d, accepted by the driver %d (implausible targets among them %d), rejected by initcheck %d, "
           "false rejections %d, false passes %d, parse disagreements %d; depending on a file in the app's container "
-          "(warned) %d; depending on the SQLAlchemy/asyncpg versions (warned) %d" % (dialect, s["generated"], s["driver_accepts"], s["implausible"], s["initcheck_rejects"],
+          "(warned) %d; depending on the SQLAlchemy/asyncpg versions (warned) %d; unfilled templates (implausible) %d" % (dialect, s["generated"], s["driver_accepts"], s["implausible"], s["initcheck_rejects"],
                            s["false_rejections"], s["false_passes"], s["disagreements"], s["file_dependent"],
-                           s["version_dependent"]))
+                           s["version_dependent"], s["templates"]))
     failed = failed or s["false_rejections"] or s["false_passes"] or s["disagreements"]
 sys.exit(1 if failed else 0)
