@@ -676,18 +676,26 @@ def check_backend_service(path):
           backend(docs) and one(docs, "ConfigMap", BACKEND) and one(docs, "NetworkPolicy", BACKEND) and one(docs, "Secret", BACKEND))
 
 
+def assert_chart_alone(docs, label, name, kinds, external=()):
+    """What every component chart installed alone must hold: restricted pods, the standard labels,
+    Secret references that resolve (except those named external), and exactly the resources
+    (kind, name) named after it."""
+    assert_restricted(docs, label)
+    assert_labels(docs, label)
+    assert_secret_refs_resolve(docs, label, external=external)
+    got = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
+    check(f"{label}: its resources, named {name}", got == sorted(kinds), got)
+
+
 def check_backend_alone(path, database="given"):
     """The backend chart installed alone (release t): everything it needs, nothing of the other charts."""
     docs = load(path)
     label = f"backend chart alone (DATABASE_URL {database})"
-    assert_restricted(docs, label)
-    assert_labels(docs, label)
-    assert_secret_refs_resolve(docs, label, external=("postgresql",) if database == "from the postgresql release" else ())
-    kinds = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
-    check(f"{label}: its resources, named {BACKEND}",
-          kinds == sorted([("ConfigMap", BACKEND), ("Deployment", BACKEND), ("NetworkPolicy", BACKEND), ("NetworkPolicy", f"{BACKEND}-test"),
-                           ("Pod", f"{BACKEND}-test"), ("PodDisruptionBudget", BACKEND), ("Secret", BACKEND), ("Service", BACKEND),
-                           ("ServiceAccount", BACKEND)]), kinds)
+    assert_chart_alone(docs, label, BACKEND,
+                       [("ConfigMap", BACKEND), ("Deployment", BACKEND), ("NetworkPolicy", BACKEND), ("NetworkPolicy", f"{BACKEND}-test"),
+                        ("Pod", f"{BACKEND}-test"), ("PodDisruptionBudget", BACKEND), ("Secret", BACKEND), ("Service", BACKEND),
+                        ("ServiceAccount", BACKEND)],
+                       external=("postgresql",) if database == "from the postgresql release" else ())
     check(f"{label}: labelled app.kubernetes.io/name=backend", spec_labels(backend(docs)).get("app.kubernetes.io/name") == "backend", spec_labels(backend(docs)))
     spec = pod_spec(backend(docs))
     assert_initcheck(spec, label, BACKEND_REQUIRE)
@@ -711,13 +719,9 @@ def check_frontend_alone(path):
     """The frontend chart installed alone (release t)."""
     docs = load(path)
     label = "frontend chart alone"
-    assert_restricted(docs, label)
-    assert_labels(docs, label)
-    assert_secret_refs_resolve(docs, label)
-    kinds = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
-    check(f"{label}: its resources, named {FRONTEND}",
-          kinds == sorted([("ConfigMap", FRONTEND), ("Deployment", FRONTEND), ("NetworkPolicy", FRONTEND), ("NetworkPolicy", f"{FRONTEND}-test"),
-                           ("Pod", f"{FRONTEND}-test"), ("Secret", FRONTEND), ("Service", FRONTEND), ("ServiceAccount", FRONTEND)]), kinds)
+    assert_chart_alone(docs, label, FRONTEND,
+                       [("ConfigMap", FRONTEND), ("Deployment", FRONTEND), ("NetworkPolicy", FRONTEND), ("NetworkPolicy", f"{FRONTEND}-test"),
+                        ("Pod", f"{FRONTEND}-test"), ("Secret", FRONTEND), ("Service", FRONTEND), ("ServiceAccount", FRONTEND)])
     check(f"{label}: BACKEND_URL defaults to http://backend:8000 (the backend chart installed as release backend)",
           one(docs, "ConfigMap", FRONTEND)["data"].get("BACKEND_URL") == "http://backend:8000", one(docs, "ConfigMap", FRONTEND)["data"])
     check(f"{label}: its Secret holds only BETTER_AUTH_SECRET", secret_keys(docs, FRONTEND) == ["BETTER_AUTH_SECRET"], secret_keys(docs, FRONTEND))
@@ -730,13 +734,9 @@ def check_postgresql_alone(path):
     import base64
     docs = load(path)
     label = "postgresql chart alone"
-    assert_restricted(docs, label)
-    assert_labels(docs, label)
-    assert_secret_refs_resolve(docs, label)
-    kinds = sorted({(d["kind"], d["metadata"]["name"]) for d in docs})
-    check(f"{label}: its resources, named {POSTGRESQL}",
-          kinds == sorted([("NetworkPolicy", POSTGRESQL), ("NetworkPolicy", f"{POSTGRESQL}-test"), ("Pod", f"{POSTGRESQL}-test"),
-                           ("Secret", POSTGRESQL), ("Service", POSTGRESQL), ("ServiceAccount", POSTGRESQL), ("StatefulSet", POSTGRESQL)]), kinds)
+    assert_chart_alone(docs, label, POSTGRESQL,
+                       [("NetworkPolicy", POSTGRESQL), ("NetworkPolicy", f"{POSTGRESQL}-test"), ("Pod", f"{POSTGRESQL}-test"),
+                        ("Secret", POSTGRESQL), ("Service", POSTGRESQL), ("ServiceAccount", POSTGRESQL), ("StatefulSet", POSTGRESQL)])
     data = one(docs, "Secret", POSTGRESQL)["data"]
     check(f"{label}: its Secret publishes database-url for the backend",
           base64.b64decode(data["database-url"]).decode() == f"postgresql://todo:pg-test-password@{POSTGRESQL}:5432/todo", sorted(data))
