@@ -31,6 +31,8 @@ nginx_run() {
 
 # Common nginx settings: keep-alive connections stay open for the whole run (nginx 1.22 closes a
 # connection after 1000 requests by default, which would make every client reconnect mid-cell).
+# worker_connections counts the client and the upstream side of each proxied connection, each one
+# descriptor: up to the descriptor limit (FD_LIMIT / 2 cut the SSE cell's 9,800 streams in half).
 nginx_head() {
   local name=$1 workers=${2:-1}
   cat <<CONF
@@ -38,7 +40,7 @@ worker_processes $workers;
 worker_rlimit_nofile $FD_LIMIT;
 pid $WORK/$name/nginx.pid;
 error_log $WORK/$name/logs/error.log warn;
-events { worker_connections $((FD_LIMIT / 2)); }
+events { worker_connections $((FD_LIMIT - 100)); }
 http {
   access_log off;
   keepalive_timeout 300s;
