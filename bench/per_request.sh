@@ -46,12 +46,7 @@ PY=${PY:-/usr/bin/python3}
 PIN=${PIN:-yes}
 source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/servers.sh"
-WORK=$(mktemp -d /tmp/podguard-per-request.XXXXXX)
-chmod 755 "$WORK"
-[[ ${KEEP_WORK:-} == 1 ]] || defer "rm -rf '$WORK'"
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-set_fd_limits
-setup_pinning
+prepare_run podguard-per-request "${KEEP_WORK:-}"
 WRK_THREADS=1
 ((CONNS >= 1000)) && WRK_THREADS=2
 

@@ -88,12 +88,7 @@ mkdir -p "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw
 rm -f "$RAW"/{throughput,latency,memory,startup,faults,sizes,sse}.jsonl "$RAW"/{machine,config}.json "$RAW/failures.txt"
-WORK=$(mktemp -d /tmp/podguard-bench-work.XXXXXX)
-chmod 755 "$WORK"
-[[ ${BENCH_KEEP_WORK:-} == 1 ]] || defer "rm -rf '$WORK'"
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-set_fd_limits
-setup_pinning
+prepare_run podguard-bench-work "${BENCH_KEEP_WORK:-}"
 # SSE: each stream takes two descriptors in a proxy (HAProxy: maxconn), one in the client and the upstream.
 if ((SSE_STREAMS > HAPROXY_MAXCONN - 100)); then
   log "SSE: $SSE_STREAMS streams need more file descriptors than the $FD_LIMIT this run could set; $((HAPROXY_MAXCONN - 100)) streams"

@@ -18,6 +18,17 @@ set_fd_limits() {
   ((HAPROXY_MAXCONN > 12000)) && HAPROXY_MAXCONN=12000
 }
 declare -A SIZE_BYTES=([1k]=1024 [64k]=65536)
+# prepare_run PREFIX KEEP: WORK, a fresh directory /tmp/PREFIX.XXXXXX (removed at exit unless KEEP is
+# 1); the descriptor limit raised as far as allowed, the connection limits that follow from it, and
+# the CPU pinning (setup_pinning).
+prepare_run() {
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$WORK"
+  [[ $2 == 1 ]] || defer "rm -rf '$WORK'"
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  set_fd_limits
+  setup_pinning
+}
 
 # nginx_run NAME CONF: nginx in the foreground (master + 1 worker) with its own prefix under $WORK.
 # Sets NGINX_PID (the master). The command is prefixed with the pinning for its role.
