@@ -54,6 +54,10 @@ struct Relayed {
 
 enum class Upgrade { no, yes };
 
+// What the next read of a streamed body asks for: `small` after a read that emptied the socket.
+enum class ReadSize { full, small };
+constexpr std::size_t small_read = 512;  // Beast's smallest read (beast::read_size)
+
 class Session {
  public:
   Session(ProxySocket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx), opt_(ctx.options) {
@@ -340,24 +344,37 @@ class Session {
       co_return Relayed{};
     }
     bool close_delimited = !isRequest && !p.is_done() && !p.chunked() && !p.content_length();
+    ReadSize read_size = ReadSize::full;
+    auto& body = p.get().body();
     while (!p.is_done()) {
-      p.get().body().data = chunk.data();
-      p.get().body().size = RelayChunk::size();
+      body.data = nullptr;  // read_body_piece takes the relay buffer when bytes are there to parse
+      body.size = 0;
       bool eof_ends_body = false;
       {
-        auto ec = co_await read_body_piece(p, from);
+        auto ec = co_await read_body_piece(p, from, chunk, read_size);
         if (ec == http::error::need_buffer) ec = {};
         eof_ends_body = close_delimited && ec == http::error::end_of_stream;
         if (ec && !eof_ends_body) co_return Relayed{RelayEnd::read_failed, ec, head == nullptr};
       }
-      std::size_t n = RelayChunk::size() - p.get().body().size;
+      std::size_t n = body.data ? RelayChunk::size() - body.size : 0;
       bool last = eof_ends_body || p.is_done();
-      if (n == 0 && !last) continue;  // the read consumed only a chunk header: wait for data
-      DeadlineGuard d(handle_, to.timeout);
-      co_await net::async_write(to.stream, framer.frame(head, chunk.data(), n, last), d.token());
-      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
-      head = nullptr;
-      if (eof_ends_body) co_return Relayed{};
+      if (n > 0 || last) {  // else the read consumed only a chunk header: wait for data
+        DeadlineGuard d(handle_, to.timeout);
+        co_await net::async_write(to.stream, framer.frame(head, n ? chunk.data() : nullptr, n, last), d.token());
+        if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+        head = nullptr;
+        if (eof_ends_body) co_return Relayed{};
+      }
+      // The last read drained the socket: the next piece may be a long wait away (an SSE stream sends
+      // an event a second). The stream waits without the relay buffer (what is still buffered, such
+      // as a chunk's closing CRLF, takes it back in read_body_piece), and without the client
+      // connection's read buffer (wait_for_request takes a new one).
+      if (read_size == ReadSize::small) {
+        chunk.release();
+        if constexpr (!isRequest) {
+          if (to.buffer.size() == 0) to.buffer.shrink_to_fit();
+        }
+      }
     }
     if (head || !framer.finished()) {  // a body that ended with a read that carried no data
       DeadlineGuard d(handle_, to.timeout);
@@ -372,12 +389,23 @@ class Session {
   // chunk line ends in a bare LF: Beast 1.74 looks only for CRLF there and would wait for the idle
   // timeout; RFC 9112 7.1 requires CRLF, and 2.2 lets a recipient reject the message, so it fails
   // with bad_line_ending (400 for a request, 502 for a response).
+  //
+  // The parser's body buffer is `chunk`, taken only when there are bytes to parse. `read_size` says
+  // how much the next read asks for, and is updated by each read: a read that came back short emptied
+  // the socket, so the next one asks for `small_read` bytes (into a buffer of that size: a waiting
+  // stream holds 512 bytes, not its connection's 16 KiB); one that came back full asks for up to 64 KiB.
   template <bool isRequest>
-  Task<error_code> read_body_piece(http::parser<isRequest, http::buffer_body>& p, Leg from) {
-    constexpr std::size_t read_size = 64 * 1024;
+  Task<error_code> read_body_piece(http::parser<isRequest, http::buffer_body>& p, Leg from, RelayChunk& chunk,
+                                   ReadSize& read_size) {
+    constexpr std::size_t max_read = 64 * 1024;
     for (;;) {
       if (from.buffer.size() > 0) {
         error_code ec;
+        auto& body = p.get().body();
+        if (!body.data) {
+          body.data = chunk.data();
+          body.size = RelayChunk::size();
+        }
         auto used = p.put(from.buffer.data(), ec);
         from.buffer.consume(used);
         if (ec != http::error::need_more) co_return ec;  // progress, need_buffer, or a parse error
@@ -385,12 +413,28 @@ class Session {
         std::string_view rest(static_cast<const char*>(from.buffer.data().data()), from.buffer.size());
         for (std::size_t i = rest.find('\n'); i != std::string_view::npos; i = rest.find('\n', i + 1))
           if (i == 0 || rest[i - 1] != '\r') co_return http::error::bad_line_ending;
-        if (rest.size() > read_size) co_return http::error::bad_chunk;  // a chunk line or trailer without end
+        if (rest.size() > max_read) co_return http::error::bad_chunk;  // a chunk line or trailer without end
         if (used > 0) co_return error_code{};
       }
+      std::size_t want = 0;
+      if (read_size == ReadSize::small) {
+        // The buffered bytes (a chunk's CRLF) gave no body bytes: the wait goes without the relay buffer.
+        if (auto& body = p.get().body(); body.data && body.size == RelayChunk::size()) {
+          body.data = nullptr;
+          body.size = 0;
+          chunk.release();
+        }
+        // Down to what is buffered (nothing, or a few bytes such as a chunk's CRLF) plus small_read.
+        if (from.buffer.capacity() > from.buffer.size() + 2 * small_read) from.buffer.shrink_to_fit();
+        want = small_read;
+      } else {
+        // As Beast's read: into the buffer's spare capacity (at least 512 bytes, at most 64 KB), and
+        // at least the 16 KiB an app connection reads with.
+        want = std::max(UpstreamConn::read_capacity, beast::read_size(from.buffer, max_read));
+      }
       DeadlineGuard d(handle_, from.timeout);
-      // As Beast's read: into the buffer's spare capacity (at least 512 bytes, at most 64 KB).
-      auto n = co_await from.stream.async_read_some(from.buffer.prepare(beast::read_size(from.buffer, read_size)), d.token());
+      auto n = co_await from.stream.async_read_some(from.buffer.prepare(want), d.token());
+      read_size = n < want ? ReadSize::small : ReadSize::full;
       auto ec = d.error();
       if (ec == net::error::eof) {
         // As Beast: the parser decides whether the close ends the body (close-delimited) or cuts it.
