@@ -25,7 +25,10 @@ using error_code = boost::system::error_code;
 using ProxyExecutor = net::io_context::executor_type;
 using ProxySocket = net::basic_stream_socket<tcp, ProxyExecutor>;
 using ProxyAcceptor = net::basic_socket_acceptor<tcp, ProxyExecutor>;
-using ProxyStream = beast::basic_stream<tcp, ProxyExecutor>;
+// The proxy's connections are plain sockets, not beast::basic_stream: their deadlines are the
+// session registry's sweep (deadline.hpp), so basic_stream's two timers per connection (a shared
+// 470-byte state, bench/results/gaps.md "SSE streams") and its per-operation wrapper are unused.
+using ProxyStream = ProxySocket;
 using ProxyTimer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, ProxyExecutor>;
 #if defined(BOOST_ASIO_HAS_CO_AWAIT)  // not in clang's fuzz build with Boost 1.74
 template <class T>

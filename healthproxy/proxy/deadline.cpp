@@ -7,7 +7,7 @@ namespace podguard::healthproxy {
 namespace {
 bool has_pending_bytes(ProxyStream& s) {
   char byte;
-  return ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  return ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 }  // namespace
 
@@ -16,8 +16,8 @@ void SessionRegistry::close_idle() {
   for (auto& e : entries_) {
     if (!e.idle || e.fresh || has_pending_bytes(*e.client)) continue;
     error_code ignored;
-    e.client->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    e.client->socket().close(ignored);
+    e.client->shutdown(tcp::socket::shutdown_both, ignored);
+    e.client->close(ignored);
   }
 }
 
@@ -27,8 +27,8 @@ void SessionRegistry::expire(Clock::time_point now) {
     e.deadline = Clock::time_point::max();
     e.timed_out = true;
     error_code ignored;
-    e.client->socket().cancel(ignored);
-    if (e.upstream) e.upstream->socket().cancel(ignored);
+    e.client->cancel(ignored);
+    if (e.upstream) e.upstream->cancel(ignored);
   }
 }
 
@@ -36,7 +36,7 @@ void SessionRegistry::close_all() {
   closing_ = true;
   for (auto& e : entries_) {
     error_code ignored;
-    e.client->socket().close(ignored);
+    e.client->close(ignored);
   }
 }
 

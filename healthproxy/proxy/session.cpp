@@ -62,9 +62,9 @@ class Session {
  public:
   Session(ProxySocket socket, ProxyContext& ctx) : client_(std::move(socket)), ctx_(ctx), opt_(ctx.options) {
     error_code ec;
-    auto peer = client_.socket().remote_endpoint(ec);
+    auto peer = client_.remote_endpoint(ec);
     peer_.peer_address = ec ? "unknown" : peer.address().to_string();
-    client_.socket().set_option(tcp::no_delay(true), ec);
+    client_.set_option(tcp::no_delay(true), ec);
     handle_ = ctx_.sessions.add(client_);
     ctx_.metrics.connection_opened();
   }
@@ -501,8 +501,8 @@ class Session {
     });
     co_await pipe(up.stream, client_);
     error_code ignored;
-    client_.socket().close(ignored);
-    up.stream.socket().close(ignored);
+    client_.close(ignored);
+    up.stream.close(ignored);
     if (!*finished) co_await done->async_wait(net::redirect_error(use, ignored));
     co_return Persistence::close;
   }
@@ -517,7 +517,7 @@ class Session {
       if (ec) break;
     }
     error_code ignored;
-    to.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    to.shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   ProxyStream client_;

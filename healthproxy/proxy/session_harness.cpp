@@ -29,6 +29,10 @@ Listening::Listening() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
   port_ = ntohs(a.sin_port);
 }
 
+void Listening::set_backlog(int backlog) {
+  if (::listen(fd_, backlog) != 0) throw std::runtime_error("cannot listen again");
+}
+
 std::optional<Peer> Listening::accept(std::chrono::milliseconds timeout) {
   pollfd pfd{fd_, POLLIN, 0};
   if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;

@@ -123,6 +123,9 @@ class Listening {
   Listening(const Listening&) = delete;
   Listening& operator=(const Listening&) = delete;
   std::uint16_t port() const { return port_; }
+  // listen(2) again with this backlog. With 0, one connection fills the accept queue, and the kernel
+  // drops the SYNs of the next ones: their connect never completes.
+  void set_backlog(int backlog);
   // The next connection, or nullopt after `timeout`.
   std::optional<Peer> accept(std::chrono::milliseconds timeout = 3000ms);
 

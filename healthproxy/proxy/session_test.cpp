@@ -240,6 +240,24 @@ TEST_CASE("RFC 9110 9.2.2: a POST is not replayed when the reused connection die
   CHECK_FALSE(p.app.accept(200ms));  // never sent a second time
 }
 
+TEST_CASE("--upstream-connect-timeout: a connect the app never completes (its accept queue full) is a 502 at the timeout") {
+  ProxyUnderTest p;
+  p.options.upstream_connect_timeout = 300ms;
+  p.app.set_backlog(0);
+  auto queued = connect_to(p.app.port());  // fills the accept queue: the proxy's SYN is dropped
+  p.start();
+  auto c = p.client();
+  auto started = std::chrono::steady_clock::now();
+  c.send("GET /slow-connect HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto res = c.read_response(3000ms);
+  auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(res);
+  CHECK(res->result_int() == 502);
+  CHECK(took >= 250ms);
+  CHECK(took < 1500ms);
+  CHECK(p.metrics.render(p.state).find("healthproxy_upstream_errors_total{kind=\"connect_timeout\"} 1") != std::string::npos);
+}
+
 TEST_CASE("--upstream-idle-timeout: an app connection idle longer than that is closed, not reused") {
   ProxyUnderTest p;
   p.options.upstream_idle_timeout = 200ms;

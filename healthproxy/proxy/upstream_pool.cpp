@@ -14,7 +14,7 @@ UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono
 
 bool UpstreamPool::still_open(UpstreamConn& conn) {
   char byte;
-  auto n = ::recv(conn.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  auto n = ::recv(conn.stream.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
 }
 
@@ -34,11 +34,30 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse 
     }
   }
   auto conn = std::make_unique<UpstreamConn>(ex_);
-  conn->stream.expires_after(connect_timeout_);
+  // The connect's deadline: a timer that cancels the connect when it fires first. Its handler may
+  // run after the connect completed (its expiry and the completion queued together), so it acts
+  // only while the connect is pending; the state is shared because the handler outlives this frame.
+  struct ConnectDeadline {
+    explicit ConnectDeadline(ProxyExecutor ex) : timer(std::move(ex)) {}
+    ProxyTimer timer;
+    ProxyStream* connecting = nullptr;
+    bool fired = false;
+  };
+  auto deadline = std::make_shared<ConnectDeadline>(ex_);
+  deadline->connecting = &conn->stream;
+  deadline->timer.expires_after(connect_timeout_);
+  deadline->timer.async_wait([deadline](error_code e) {
+    if (e || !deadline->connecting) return;
+    deadline->fired = true;
+    error_code ignored;
+    deadline->connecting->cancel(ignored);
+  });
   co_await conn->stream.async_connect(upstream_, net::redirect_error(use_task, ec));
-  conn->stream.expires_never();  // from here on the session's deadline bounds its operations
+  deadline->connecting = nullptr;
+  deadline->timer.cancel();
+  if (deadline->fired) ec = beast::error::timeout;  // from here on the session's deadline bounds its operations
   if (ec) co_return nullptr;
-  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  conn->stream.set_option(tcp::no_delay(true), ec);
   ec = {};
   co_return conn;
 }
@@ -50,7 +69,6 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
   // others give it back (empty: shrink_to_fit frees it). The ones with a buffer stay among the
   // first `buffered_idle` positions, so at most that many idle buffers exist.
   if (idle_.size() >= buffered_idle) conn->buffer.shrink_to_fit();
-  conn->stream.expires_never();
   conn->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(conn));
 }
@@ -63,7 +81,7 @@ void UpstreamPool::close_expired(std::chrono::steady_clock::time_point now) {
 void UpstreamPool::close_all() {
   for (auto& conn : idle_) {
     error_code ignored;
-    conn->stream.socket().close(ignored);
+    conn->stream.close(ignored);
   }
   idle_.clear();
 }
