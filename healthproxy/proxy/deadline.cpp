@@ -11,10 +11,23 @@ bool has_pending_bytes(ProxyStream& s) {
 }
 }  // namespace
 
+SessionRegistry::Handle SessionRegistry::add(ProxyStream& client) {
+  if (free_.empty()) return &entries_.emplace_back(Entry{&client, true, true});
+  Entry* e = free_.back();
+  free_.pop_back();
+  *e = Entry{&client, true, true};
+  return e;
+}
+
+void SessionRegistry::remove(Handle h) {
+  *h = Entry{};  // client == nullptr: free, and never expired (deadline max)
+  free_.push_back(h);
+}
+
 void SessionRegistry::close_idle() {
   closing_ = true;
   for (auto& e : entries_) {
-    if (!e.idle || e.fresh || has_pending_bytes(*e.client)) continue;
+    if (!e.client || !e.idle || e.fresh || has_pending_bytes(*e.client)) continue;
     error_code ignored;
     e.client->shutdown(tcp::socket::shutdown_both, ignored);
     e.client->close(ignored);
@@ -23,7 +36,7 @@ void SessionRegistry::close_idle() {
 
 void SessionRegistry::expire(Clock::time_point now) {
   for (auto& e : entries_) {
-    if (e.deadline > now) continue;
+    if (e.deadline > now) continue;  // free entries too (their deadline is max)
     e.deadline = Clock::time_point::max();
     e.timed_out = true;
     error_code ignored;
@@ -35,6 +48,7 @@ void SessionRegistry::expire(Clock::time_point now) {
 void SessionRegistry::close_all() {
   closing_ = true;
   for (auto& e : entries_) {
+    if (!e.client) continue;
     error_code ignored;
     e.client->close(ignored);
   }

@@ -7,7 +7,8 @@
 // the only way to learn their outcome, so that none can forget to arm it or to tell a timeout from
 // another cancellation.
 #include <chrono>
-#include <list>
+#include <deque>
+#include <vector>
 
 #include "healthproxy/proxy/beast.hpp"
 #include "healthproxy/proxy/upstream_pool.hpp"
@@ -15,7 +16,9 @@
 namespace podguard::healthproxy {
 
 // Live client connections of one thread, so a drain can close the idle ones and, at the deadline, all;
-// and their deadlines.
+// and their deadlines. The entries sit side by side (a deque, whose elements never move, with freed
+// ones reused), so the sweep reads them in address order: over scattered list nodes, the sweep of
+// 9,800 open SSE streams took 5.9 % of the proxy's CPU time (perf, bench/results/gaps.md).
 class SessionRegistry {
  public:
   using Clock = std::chrono::steady_clock;
@@ -28,10 +31,10 @@ class SessionRegistry {
     Clock::time_point deadline = Clock::time_point::max();
     ProxyStream* upstream = nullptr;  // the app connection of the request in flight, if any
   };
-  using Handle = std::list<Entry>::iterator;
+  using Handle = Entry*;  // valid until remove()
 
-  Handle add(ProxyStream& client) { return entries_.insert(entries_.end(), Entry{&client, true, true}); }
-  void remove(Handle h) { entries_.erase(h); }
+  Handle add(ProxyStream& client);
+  void remove(Handle h);
   // Closes keep-alive connections that are idle between requests, except those whose next request
   // has already arrived; from now on every session closes after its current response.
   void close_idle();
@@ -39,10 +42,11 @@ class SessionRegistry {
   // Cancels the operations of every session whose deadline has passed, marking it timed out.
   void expire(Clock::time_point now);
   bool closing() const { return closing_; }
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return entries_.size() - free_.size(); }
 
  private:
-  std::list<Entry> entries_;
+  std::deque<Entry> entries_;  // a free one has client == nullptr
+  std::vector<Entry*> free_;
   bool closing_ = false;
 };
 

@@ -149,30 +149,44 @@ class Session {
 
   // One request; says whether the client connection carries on.
   Task<Persistence> handle(RequestParser& parser) {
+    // The rare answers are coroutines of their own, so that their locals (a response, a reason)
+    // are not part of this frame, which every request and every open SSE stream holds.
     auto& req = parser.get();
-    if (auto problem = framing_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
-    if (auto problem = host_problem(req); !problem.empty()) co_return co_await reject(400, req, Persistence::close, problem);
+    if (!framing_problem(req).empty() || !host_problem(req).empty()) co_return co_await reject_malformed(req);
     note_request();
     bool has_body = request_has_body(parser.chunked(), parser.content_length());
     auto keep = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;
-    // A body healthproxy does not read leaves the connection unusable, so an answer that skips it closes it.
-    auto keep_unless_body = has_body ? Persistence::close : keep;
-
-    if (!ctx_.state.db_serving() && !matches_passthrough(req.target(), opt_.passthrough) && !is_cors_preflight(req)) {
-      ctx_.metrics.count_rejection(Rejection::db_down);
-      auto db = ctx_.state.db();
-      co_return co_await reply(make_db_unavailable(req, ctx_.state.retry_after_seconds(),
-                                                   db.state == DbState::unknown ? "first probe pending" : to_string(db.last_reason),
-                                                   opt_.cors_allow_origins, keep_unless_body == Persistence::keep_alive));
-    }
+    if (!ctx_.state.db_serving() && !matches_passthrough(req.target(), opt_.passthrough) && !is_cors_preflight(req))
+      co_return co_await reply_db_unavailable(req, has_body ? Persistence::close : keep);
     // RFC 9110 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
-    if (has_body && req.version() >= 11 && expects_continue(req)) {
-      http::response<http::empty_body> cont{http::status::continue_, req.version()};
-      DeadlineGuard d(handle_, opt_.idle_timeout);
-      co_await http::async_write(client_, cont, d.token());
-      if (d.error()) co_return Persistence::close;
-    }
+    if (has_body && req.version() >= 11 && expects_continue(req) && !co_await send_continue(req.version()))
+      co_return Persistence::close;
     co_return co_await forward(parser, keep, is_upgrade_request(req) ? Upgrade::yes : Upgrade::no, has_body);
+  }
+
+  // 400 for a request whose framing (RFC 9112 6) or Host (RFC 9112 3.2) is invalid.
+  Task<Persistence> reject_malformed(const http::request_header<>& req) {
+    auto problem = framing_problem(req);
+    if (problem.empty()) problem = host_problem(req);
+    co_return co_await reject(400, req, Persistence::close, problem);
+  }
+
+  // 503 while the database is lost (fronting.hpp). `keep`: close when the request has a body
+  // healthproxy does not read (it would leave the connection unusable).
+  Task<Persistence> reply_db_unavailable(const http::request_header<>& req, Persistence keep) {
+    ctx_.metrics.count_rejection(Rejection::db_down);
+    auto db = ctx_.state.db();
+    co_return co_await reply(make_db_unavailable(req, ctx_.state.retry_after_seconds(),
+                                                 db.state == DbState::unknown ? "first probe pending" : to_string(db.last_reason),
+                                                 opt_.cors_allow_origins, keep == Persistence::keep_alive));
+  }
+
+  // 100 Continue (RFC 9110 10.1.1); false when the client went away.
+  Task<bool> send_continue(unsigned version) {
+    http::response<http::empty_body> cont{http::status::continue_, version};
+    DeadlineGuard d(handle_, opt_.idle_timeout);
+    co_await http::async_write(client_, cont, d.token());
+    co_return !d.error();
   }
 
   void note_request() {

@@ -63,8 +63,9 @@ void serialize_head(const http::response_header<>& h, std::string& out) {
   append_fields(h, out);
 }
 
-Framer::Buffers Framer::frame(const std::string* head, const char* data, std::size_t size, bool last) {
-  Buffers b;
+const Framer::Buffers& Framer::frame(const std::string* head, const char* data, std::size_t size, bool last) {
+  auto& b = buffers_;
+  b.clear();
   if (head && !head->empty()) b.push_back(net::buffer(*head));
   if (!chunked_) {
     if (size) b.push_back(net::buffer(data, size));

@@ -25,15 +25,18 @@ class Framer {
   explicit Framer(bool chunked) : chunked_(chunked) {}
 
   // The head first (when given), then DATA (possibly empty). With LAST, a chunked body also gets its
-  // terminating zero-length chunk. The buffers point into this Framer and DATA: keep both alive
-  // until the write completes, and call again only after that.
-  Buffers frame(const std::string* head, const char* data, std::size_t size, bool last);
+  // terminating zero-length chunk. The buffers are this Framer's and point into it and DATA: keep both
+  // alive until the write completes, and call again only after that. (A reference, not a copy: in a
+  // coroutine every `co_await async_write(s, framer.frame(...))` would keep its own 88-byte copy in the
+  // frame that an open stream holds.)
+  const Buffers& frame(const std::string* head, const char* data, std::size_t size, bool last);
   bool finished() const { return !chunked_ || terminated_; }  // nothing left to write but bodies' bytes
 
  private:
   bool chunked_;
   bool terminated_ = false;
   char size_line_[20];
+  Buffers buffers_;
 };
 
 }  // namespace podguard::healthproxy
