@@ -297,6 +297,7 @@ class Session {
     prepare_client_response(res, req.version(), framing, rp.content_length(), client_keep);
     auto status = res.result_int();
     serialize_head(res, head_);
+    res.clear();  // the fields are in head_ now; an open stream keeps none of them (about 50 bytes each)
     auto relayed = co_await relay_body(rp, Leg{up.stream, up.buffer, opt_.upstream_response_timeout},
                                        Leg{client_, buffer_, opt_.idle_timeout}, framing == BodyFraming::chunked, chunk);
     // RFC 9110 15.6.3: the body failed before the head reached the client, so a 502 can still go out.
@@ -387,6 +388,10 @@ class Session {
         chunk.release();
         if constexpr (!isRequest) {
           if (to.buffer.size() == 0) to.buffer.shrink_to_fit();
+          if (!head) {  // the head went out: its string's storage too (the next response takes new)
+            head_.clear();
+            head_.shrink_to_fit();
+          }
         }
       }
     }
