@@ -5,10 +5,13 @@
       X-Accel-Buffering: no) and then writes one small event per interval, "data: <t>\\n\\n" with t
       the CLOCK_MONOTONIC nanoseconds just before the write, until the client goes away. Stream i
       starts its schedule at a phase of its own, so the events of 10,000 streams spread over the
-      interval instead of all leaving at once. GET /1k and /64k answer that many bytes (the bench
+      interval instead of all leaving at once; GET /sse?start=T (CLOCK_MONOTONIC ns) sends no event
+      before T. GET /1k and /64k answer that many bytes (the bench
       checks every proxy with them before a cell); anything else 404.
   python3 bench/sse.py client --target HOST:PORT --streams N --seconds S [--ramp R] [--path /sse]
-      Opens N streams over R seconds, reads them for S seconds after the last one opened, then
+      Opens N streams over R seconds, asking for events from R + 2 s on (so that opening them does
+      not compete with their events), reads them for S seconds from then or from 1 s after the
+      last one opened, whichever is later, then
       prints one JSON line: streams opened, streams that failed (with the kinds), events received,
       and the delivery latency of every event (the client's CLOCK_MONOTONIC at read minus the
       upstream's t; one machine, one clock) as exact percentiles in microseconds.
@@ -48,14 +51,18 @@ class Upstream(asyncio.Protocol):
             self.respond(target)
 
     def respond(self, target):
-        if target == b"/sse":
+        path, _, query = target.partition(b"?")
+        if path == b"/sse":
+            # start=<CLOCK_MONOTONIC ns>: no event before then (the client opens its streams first).
+            start_ns = max([int(p[6:]) for p in query.split(b"&") if p.startswith(b"start=") and p[6:].isdigit()] or [0])
             self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                                  b"X-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n")
             phase = (Upstream.streams * 0.6180339887) % 1.0 * Upstream.interval  # golden-ratio spread
             Upstream.streams += 1
-            self.ticker = asyncio.get_running_loop().create_task(self.tick(phase))
-        elif target in (b"/1k", b"/64k"):
-            body = b"x" * (1024 if target == b"/1k" else 65536)
+            quiet = max(0.0, (start_ns - time.monotonic_ns()) / 1e9)
+            self.ticker = asyncio.get_running_loop().create_task(self.tick(quiet + phase))
+        elif path in (b"/1k", b"/64k"):
+            body = b"x" * (1024 if path == b"/1k" else 65536)
             self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
                                  % len(body) + body)
         else:
@@ -162,7 +169,13 @@ def percentile(sorted_values, p):
 
 async def client_main(a):
     host, port = a.target.rsplit(":", 1)
-    request = f"GET {a.path} HTTP/1.1\r\nHost: {a.target}\r\nAccept: text/event-stream\r\n\r\n".encode()
+    # The events start once every stream should be open (the ramp, plus 2 s): opening 10,000
+    # connections while up to 10,000 events a second already arrived saturated this one-core client,
+    # whose opening then stalled near 6,900 streams for minutes (runs of 2026-11-30, every proxy).
+    first_event_ns = time.monotonic_ns() + int((a.ramp + 2) * 1e9)
+    sep = "&" if "?" in a.path else "?"
+    request = (f"GET {a.path}{sep}start={first_event_ns} HTTP/1.1\r\nHost: {a.target}\r\n"
+               "Accept: text/event-stream\r\n\r\n").encode()
     loop = asyncio.get_running_loop()
     stats = {"latencies_ns": []}
     streams, errors = [], {}
@@ -178,9 +191,9 @@ async def client_main(a):
             errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
     all_open = loop.time()
     print(json.dumps({"phase": "open", "streams": len(streams), "open_s": round(all_open - started, 2)}), flush=True)
-    # The measured window: every stream open, events from the first second after that (an event
-    # in flight while the last streams were opening is not counted).
-    await asyncio.sleep(1.0)
+    # The measured window: every stream open and its events started, from the first second after
+    # that (an event in flight while the last streams were opening is not counted).
+    await asyncio.sleep(max(1.0, (first_event_ns - time.monotonic_ns()) / 1e9 + 1.0))
     stats["latencies_ns"].clear()
     before = {id(s): s.events for s in streams}
     print(json.dumps({"phase": "measuring", "seconds": a.seconds}), flush=True)
