@@ -359,9 +359,28 @@ class Session {
       co_return Relayed{};
     }
     bool close_delimited = !isRequest && !p.is_done() && !p.chunked() && !p.content_length();
-    ReadSize read_size = ReadSize::full;
+    // Nothing of the body came with the head: it may be a long wait away (an SSE stream's first event),
+    // so the first read is a small one too.
+    ReadSize read_size = from.buffer.size() == 0 ? ReadSize::small : ReadSize::full;
     auto& body = p.get().body();
     while (!p.is_done()) {
+      // The last read drained the socket: the next piece may be a long wait away (an SSE stream sends
+      // an event a second). The stream waits without the relay buffer (what is still buffered, such
+      // as a chunk's closing CRLF, takes it back in read_body_piece), without its app connection's
+      // 16 KiB read buffer (read_body_piece), and without the client connection's read buffer
+      // (wait_for_request takes a new one) or the head's string. Given back before the first wait,
+      // they are what the next streams take: 10,000 streams opened while their events had not begun
+      // held 12.6 KiB each, against 9.1 released only after the first event (bench/results/gaps.md).
+      if (read_size == ReadSize::small) {
+        chunk.release();
+        if constexpr (!isRequest) {
+          if (to.buffer.size() == 0) to.buffer.shrink_to_fit();
+          if (!head) {
+            head_.clear();
+            head_.shrink_to_fit();
+          }
+        }
+      }
       body.data = nullptr;  // read_body_piece takes the relay buffer when bytes are there to parse
       body.size = 0;
       bool eof_ends_body = false;
@@ -379,20 +398,6 @@ class Session {
         if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
         head = nullptr;
         if (eof_ends_body) co_return Relayed{};
-      }
-      // The last read drained the socket: the next piece may be a long wait away (an SSE stream sends
-      // an event a second). The stream waits without the relay buffer (what is still buffered, such
-      // as a chunk's closing CRLF, takes it back in read_body_piece), and without the client
-      // connection's read buffer (wait_for_request takes a new one).
-      if (read_size == ReadSize::small) {
-        chunk.release();
-        if constexpr (!isRequest) {
-          if (to.buffer.size() == 0) to.buffer.shrink_to_fit();
-          if (!head) {  // the head went out: its string's storage too (the next response takes new)
-            head_.clear();
-            head_.shrink_to_fit();
-          }
-        }
       }
     }
     if (head || !framer.finished()) {  // a body that ended with a read that carried no data
