@@ -359,9 +359,10 @@ class Session {
       co_return Relayed{};
     }
     bool close_delimited = !isRequest && !p.is_done() && !p.chunked() && !p.content_length();
-    // Nothing of the body came with the head: it may be a long wait away (an SSE stream's first event),
-    // so the first read is a small one too.
-    ReadSize read_size = from.buffer.size() == 0 ? ReadSize::small : ReadSize::full;
+    // The first read is a small one: the body's next bytes may be a long wait away (an SSE stream's
+    // first event), whether or not some came with the head (an SSE head and a first `: ok` comment
+    // together). What came with the head is parsed and written before any read.
+    ReadSize read_size = ReadSize::small;
     auto& body = p.get().body();
     while (!p.is_done()) {
       // The last read drained the socket: the next piece may be a long wait away (an SSE stream sends

@@ -764,6 +764,30 @@ TEST_CASE("SSE: a stream waiting for its next event holds no relay buffer, and t
   if (chunked) app->send("0\r\n\r\n");
 }
 
+TEST_CASE("SSE: a stream whose first event came with its head holds no relay buffer while it waits") {
+  // Found by a review: the first wait kept the relay buffer when bytes had come with the head.
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  bool chunked = true;
+  SUBCASE("chunked") {
+    app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk_of(": ok\n\n"));
+  }
+  SUBCASE("close-delimited") {
+    chunked = false;
+    app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n: ok\n\n");
+  }
+  CHECK(c.read_raw(1 << 16, 1000ms).find(": ok") != std::string::npos);
+  CHECK(no_relay_buffer_within(1000ms));
+  app->send(chunked ? chunk_of("data: next\n\n") : "data: next\n\n");
+  CHECK(c.read_raw(1 << 16, 1000ms).find("data: next") != std::string::npos);
+  if (chunked) app->send("0\r\n\r\n");
+}
+
 // ---- timeouts (the deadline sweep) ----
 
 TEST_CASE("RFC 9110 15.6.5: an app that does not answer within --upstream-response-timeout gets the client a 504; the next request works") {
