@@ -727,6 +727,19 @@ bool no_relay_buffer_within(std::chrono::milliseconds timeout) {
   while (RelayChunk::held() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
   return RelayChunk::held() == 0;
 }
+// The client asks for an event stream; returns the app's side, the request read.
+Peer accept_event_stream(ProxyUnderTest& p, Peer& client) {
+  client.send("GET /events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  return std::move(*app);
+}
+// An SSE response head, chunked or ended by the app's close.
+std::string event_stream_head(bool chunked) {
+  return std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n") +
+         (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n");
+}
 }  // namespace
 
 TEST_CASE("SSE: a stream waiting for its next event holds no relay buffer, and the next events still arrive") {
@@ -734,22 +747,15 @@ TEST_CASE("SSE: a stream waiting for its next event holds no relay buffer, and t
   ProxyUnderTest p;
   p.start();
   auto c = p.client();
-  c.send("GET /events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
+  auto app = accept_event_stream(p, c);
   bool chunked = true;
-  SUBCASE("chunked (the chunk's closing CRLF stays buffered while the stream waits)") {
-    app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
-  }
-  SUBCASE("close-delimited") {
-    chunked = false;
-    app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
-  }
+  SUBCASE("chunked (the chunk's closing CRLF stays buffered while the stream waits)") {}
+  SUBCASE("close-delimited") { chunked = false; }
+  app.send(event_stream_head(chunked));
   auto head = c.read_raw(1 << 16, 1000ms);
   CHECK(head.find("200 OK") != std::string::npos);
   for (const std::string& event : std::vector<std::string>{"data: first\n\n", "data: second\n\n", std::string(70000, 'x') + "\n\n", "data: last\n\n"}) {
-    app->send(chunked ? chunk_of(event) : event);
+    app.send(chunked ? chunk_of(event) : event);
     // The client gets the events chunked, re-framed as healthproxy read them: the large one is
     // recognised by its count of 'x' (chunk size lines are hex digits and CRLF).
     auto arrived = [&](const std::string& got) {
@@ -761,7 +767,7 @@ TEST_CASE("SSE: a stream waiting for its next event holds no relay buffer, and t
     CHECK_MESSAGE(arrived(got), event.substr(0, 20));
     CHECK(no_relay_buffer_within(1000ms));
   }
-  if (chunked) app->send("0\r\n\r\n");
+  if (chunked) app.send("0\r\n\r\n");
 }
 
 TEST_CASE("SSE: a stream whose first event came with its head holds no relay buffer while it waits") {
@@ -769,23 +775,16 @@ TEST_CASE("SSE: a stream whose first event came with its head holds no relay buf
   ProxyUnderTest p;
   p.start();
   auto c = p.client();
-  c.send("GET /events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
+  auto app = accept_event_stream(p, c);
   bool chunked = true;
-  SUBCASE("chunked") {
-    app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk_of(": ok\n\n"));
-  }
-  SUBCASE("close-delimited") {
-    chunked = false;
-    app->send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n: ok\n\n");
-  }
+  SUBCASE("chunked") {}
+  SUBCASE("close-delimited") { chunked = false; }
+  app.send(event_stream_head(chunked) + (chunked ? chunk_of(": ok\n\n") : ": ok\n\n"));  // one write: head and comment
   CHECK(c.read_raw(1 << 16, 1000ms).find(": ok") != std::string::npos);
   CHECK(no_relay_buffer_within(1000ms));
-  app->send(chunked ? chunk_of("data: next\n\n") : "data: next\n\n");
+  app.send(chunked ? chunk_of("data: next\n\n") : "data: next\n\n");
   CHECK(c.read_raw(1 << 16, 1000ms).find("data: next") != std::string::npos);
-  if (chunked) app->send("0\r\n\r\n");
+  if (chunked) app.send("0\r\n\r\n");
 }
 
 // ---- timeouts (the deadline sweep) ----
