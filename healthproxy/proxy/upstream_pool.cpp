@@ -55,8 +55,9 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse 
   co_await conn->stream.async_connect(upstream_, net::redirect_error(use_task, ec));
   deadline->connecting = nullptr;
   deadline->timer.cancel();
-  if (deadline->fired) ec = beast::error::timeout;  // from here on the session's deadline bounds its operations
+  if (deadline->fired) ec = beast::error::timeout;
   if (ec) co_return nullptr;
+  // From here on the session's deadline bounds the connection's operations.
   conn->stream.set_option(tcp::no_delay(true), ec);
   ec = {};
   co_return conn;
