@@ -164,6 +164,10 @@ std::optional<ExitCode> parse_cli(int argc, const char* const* argv, Command& co
   app.add_option("--max-header-size", o.max_header_bytes, "request header limit in bytes (431 beyond)")
       ->check(CLI::Range(1024, 1024 * 1024))->capture_default_str();
   app.add_option("--max-body-size", o.max_body_bytes, "request body limit in bytes (413 beyond; 0: unlimited)")->capture_default_str();
+  app.add_option("--splice-min-size", o.splice_min_bytes,
+                 "Content-Length bodies with at least this many bytes left after their head are relayed with splice(2), "
+                 "without a copy through user space (0: never)")
+      ->capture_default_str();
   app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", log_level, "info or debug")->check(CLI::IsMember({"info", "debug"}))->capture_default_str();
 

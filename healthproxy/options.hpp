@@ -56,6 +56,9 @@ struct Options {
   // this (upstream_pool.hpp). Each idle one costs a descriptor here and a connection at the app.
   std::size_t upstream_pool_max_idle = 1024;
   milliseconds upstream_idle_timeout{4000};     // an app connection idle longer than this is closed, never reused
+  // A Content-Length body with at least this many bytes still to read, once its head and the bytes that
+  // came with it are out, is relayed with splice(2) (no copy through user space; splice_relay.hpp). 0: never.
+  std::uint64_t splice_min_bytes = 0;
 
   log::Format log_format = log::Format::text;
   log::Level log_level = log::Level::info;  // debug adds one line per upstream failure

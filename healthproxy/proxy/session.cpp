@@ -8,7 +8,9 @@
 #include "common/log.hpp"
 #include "healthproxy/proxy/fronting.hpp"
 #include "healthproxy/proxy/headers.hpp"
+#include "healthproxy/proxy/relay.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
+#include "healthproxy/proxy/splice_relay.hpp"
 #include "healthproxy/proxy/wire.hpp"
 
 namespace podguard::healthproxy {
@@ -34,23 +36,6 @@ bool is_peer_closed(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
          ec == net::error::broken_pipe || ec == net::error::operation_aborted || ec == net::error::bad_descriptor;
 }
-
-// One side of a relay: its stream, the bytes read from it but not parsed yet, and the deadline of
-// each of its reads and writes.
-struct Leg {
-  ProxyStream& stream;
-  beast::flat_buffer& buffer;
-  std::chrono::milliseconds timeout;
-};
-
-// How a relay ended: completely, or on a failed read (of the side it reads from) or write.
-enum class RelayEnd { complete, read_failed, write_failed };
-struct Relayed {
-  RelayEnd end = RelayEnd::complete;
-  error_code ec;  // of the failed operation; beast::error::timeout when its deadline passed
-  bool head_sent = true;  // the head went out before the failure (false: the peer saw nothing yet)
-  bool ok() const { return end == RelayEnd::complete; }
-};
 
 enum class Upgrade { no, yes };
 
@@ -307,7 +292,8 @@ class Session {
     if (relayed.end == RelayEnd::read_failed) {
       bool protocol = relayed.ec != beast::error::timeout && !is_peer_closed(relayed.ec);
       log::warn("the app's response body failed after its head went to the client; closing the connection",
-                {{"error", relayed.ec.message()}, {"kind", protocol ? "protocol" : "reset"}});
+                {{"error", relayed.ec.message()},
+                 {"kind", relayed.ec == beast::error::timeout ? "response_timeout" : protocol ? "protocol" : "reset"}});
       ctx_.metrics.count_upstream_error(relayed.ec == beast::error::timeout ? UpstreamError::response_timeout
                                         : protocol                          ? UpstreamError::protocol
                                                                             : UpstreamError::reset);
@@ -336,6 +322,10 @@ class Session {
     // the relay buffer (the parser would copy each piece once more), the bytes already read first.
     if (p.content_length() && !p.is_done() && !chunked_out) {
       for (auto remaining = *p.content_length(); remaining > 0;) {
+        // The rest of a large body, once the head and the bytes read with it are out, goes through a
+        // kernel pipe (splice_relay.hpp), unless no pipe can be had.
+        if (from.buffer.size() == 0 && !head && opt_.splice_min_bytes > 0 && remaining >= opt_.splice_min_bytes)
+          if (auto pipe = SplicePipe::take()) co_return co_await splice_body(*pipe, handle_, from, to, remaining);
         const char* data = nullptr;
         std::size_t n = 0;
         bool from_buffer = from.buffer.size() > 0;
