@@ -17,8 +17,9 @@ LABEL = {
     "haproxy": "HAProxy 2.6, nbthread 1",
     "nginx": "nginx proxy, 1 worker",
     "healthproxy-2t": "healthproxy, 2 threads",
+    "healthproxy-copy": "healthproxy, 1 thread, no splice(2)",
 }
-COLOR = {"direct": "#999999", "healthproxy": "#1f77b4", "haproxy": "#d62728", "nginx": "#2ca02c", "healthproxy-2t": "#9ecae1"}
+COLOR = {"direct": "#999999", "healthproxy": "#1f77b4", "haproxy": "#d62728", "nginx": "#2ca02c", "healthproxy-2t": "#9ecae1", "healthproxy-copy": "#aec7e8"}
 GOAL_RATE = 1000  # the "fixed moderate rate" the added-latency goal is judged at (Istio's anchor is 1,000 rps)
 MIB = 1024 * 1024
 

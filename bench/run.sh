@@ -13,7 +13,7 @@
 #   --no-pin    no CPU pinning (default: the proxy under test on CPU 1, everything else on CPU 0)
 #   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes,sse
 #   --threads N every proxy with N threads: healthproxy --threads N, HAProxy nbthread N, nginx N
-#               workers (default 1; with 1 the path healthproxy-2t runs too)
+#               workers (default 1; with 1 the paths healthproxy-2t and healthproxy-copy run too)
 #   --proxy-cpus LIST, --load-cpus LIST   the pinning, in taskset's syntax (defaults 1 and 0)
 #
 # Binaries: HEALTHPROXY (default build/static/healthproxy/healthproxy, or $PODGUARD_BUILD/healthproxy/
@@ -47,7 +47,7 @@ source "$BENCH_DIR/lib/measure.sh"
 # ---- scale ----
 [[ $PROXY_THREADS =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --threads needs a positive number" >&2; exit 64; }
 PATHS=(direct healthproxy haproxy nginx)
-((PROXY_THREADS == 1)) && PATHS+=(healthproxy-2t)
+((PROXY_THREADS == 1)) && PATHS+=(healthproxy-2t healthproxy-copy)
 SSE_PATHS=(direct healthproxy haproxy nginx)
 CONNS=(1 64 1000)
 if [[ $MODE == smoke ]]; then

@@ -58,7 +58,9 @@ struct Options {
   milliseconds upstream_idle_timeout{4000};     // an app connection idle longer than this is closed, never reused
   // A Content-Length body with at least this many bytes still to read, once its head and the bytes that
   // came with it are out, is relayed with splice(2) (no copy through user space; splice_relay.hpp). 0: never.
-  std::uint64_t splice_min_bytes = 0;
+  // 16 KiB: the rest of a 64 KiB response after the app connection's first 16 KiB read is spliced
+  // (bench/results/gaps.md, "Large bodies"); a smaller rest costs as much in splice and pipe calls as it saves.
+  std::uint64_t splice_min_bytes = 16 * 1024;
 
   log::Format log_format = log::Format::text;
   log::Level log_level = log::Level::info;  // debug adds one line per upstream failure

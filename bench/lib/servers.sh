@@ -2,9 +2,10 @@
 # cleanup trap. Source after common.sh. PostgreSQL comes from tests/lib/postgres.sh (pg_start).
 #
 #   upstream_start        the one upstream for every path: nginx, 1 worker, static files /1k and /64k
-#   proxy_start NAME      the path under test: direct | healthproxy | haproxy | nginx | healthproxy-2t;
-#                         PROXY_THREADS (default 1): healthproxy's --threads, HAProxy's nbthread,
-#                         the nginx proxy's worker_processes (healthproxy-2t: always 2)
+#   proxy_start NAME      the path under test: direct | healthproxy | haproxy | nginx | healthproxy-2t |
+#                         healthproxy-copy; PROXY_THREADS (default 1): healthproxy's --threads, HAProxy's
+#                         nbthread, the nginx proxy's worker_processes (healthproxy-2t: always 2;
+#                         healthproxy-copy: 1 thread, bodies copied, never spliced)
 #                         sets PROXY_PORT, PROXY_PID (main process), proxy_pids() (for CPU and RSS)
 #   proxy_stop
 #   toxiproxy_start       sets TP_API (the API port)
@@ -169,6 +170,7 @@ proxy_start() {
     direct) PROXY_PORT=$UP_PORT ;;
     healthproxy) hp_run "${PROXY_THREADS:-1}" ;;
     healthproxy-2t) hp_run 2 ;;
+    healthproxy-copy) hp_run 1 --splice-min-size 0 ;;
     haproxy)
       PROXY_PORT=$(free_port)
       haproxy_conf >"$WORK/haproxy.cfg"

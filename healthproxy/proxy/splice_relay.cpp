@@ -1,6 +1,7 @@
 #include "healthproxy/proxy/splice_relay.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +58,11 @@ bool make_non_blocking(ProxyStream& s, error_code& ec) {
 }  // namespace
 
 std::optional<SplicePipe> SplicePipe::take() {
+  // splice(2) into a socket the peer has closed raises SIGPIPE, which ends the process: it has no
+  // MSG_NOSIGNAL, which Asio's own writes pass. Ignored for the whole process, once, before the first
+  // splice (HAProxy and nginx ignore SIGPIPE too); the write then fails with EPIPE.
+  static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  if (!sigpipe_ignored) return std::nullopt;
   auto& pipes = thread_pipes();
   if (pipes.in_use >= max_in_use) return std::nullopt;
   PipeFds fds{};

@@ -1,8 +1,8 @@
 #pragma once
 // Content-Length bodies relayed with splice(2) through a kernel pipe: the body's bytes go from one
 // socket to the other without being copied into and out of user space (HAProxy's
-// "option splice-response"/"splice-request"). Linux only; `--splice-min-size` says from how many
-// bytes a body is spliced (0: never), and bench/results/gaps.md ("Large bodies") has the measurement.
+// "option splice-response"/"splice-request"). `--splice-min-size` says from how many bytes a body is
+// spliced (0: never); bench/results/gaps.md ("Large bodies") has the measurement.
 #include <atomic>
 #include <cstdint>
 #include <optional>

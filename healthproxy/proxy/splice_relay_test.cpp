@@ -3,6 +3,8 @@
 // that stops or stalls halfway.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <string>
 
 #include "healthproxy/proxy/session_harness.hpp"
@@ -153,7 +155,7 @@ TEST_CASE("--splice-min-size: an app that stalls halfway is cut at --upstream-re
   CHECK(app->closed_within(1000ms));  // never reused
 }
 
-TEST_CASE("--splice-min-size: 0 (the default) copies every body; a body below the size is copied") {
+TEST_CASE("--splice-min-size: 0 copies every body; a body below the size is copied") {
   for (std::uint64_t min : {std::uint64_t{0}, std::uint64_t{1024 * 1024}}) {
     ProxyUnderTest p;
     p.options.splice_min_bytes = min;
@@ -173,4 +175,33 @@ TEST_CASE("--splice-min-size: 0 (the default) copies every body; a body below th
     CHECK(res->body() == body);
     CHECK(SplicePipe::spliced_bytes() == before);
   }
+}
+
+TEST_CASE("--splice-min-size: a client that goes away in the middle of a spliced body costs the proxy nothing (no SIGPIPE)") {
+  ProxyUnderTest p;
+  p.options.splice_min_bytes = 16 * 1024;
+  p.start();
+  auto c = p.client();
+  c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(head_200(4'000'000));
+  CHECK(c.read_raw(30, 1000ms).starts_with("HTTP/1.1 200"));
+  { auto gone = std::move(c); }  // the client goes away with the body unread
+  std::this_thread::sleep_for(50ms);
+  app->send(std::string(1'000'000, 'x'));  // the proxy's splice into the closed socket fails: EPIPE, not SIGPIPE
+  struct sigaction now {};
+  ::sigaction(SIGPIPE, nullptr, &now);
+  CHECK((now.sa_handler == SIG_IGN));
+
+  auto c2 = p.client();
+  c2.send("GET /after HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app2 = p.app.accept();
+  REQUIRE(app2);
+  REQUIRE(app2->read_request());
+  app2->send(head_200(5) + "alive");
+  auto res = c2.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "alive");
 }
