@@ -169,6 +169,11 @@ sizes_measure() {
     return
   fi
   if [[ $IMAGES == yes ]]; then
+    # images/Dockerfile starts FROM debian:bookworm-slim: built from Debian packages where Docker
+    # cannot pull it (idempotent; the image tests do the same).
+    if ! timeout 1800 bash "$REPO/images/local-base.sh" >"$WORK/local-base.log" 2>&1; then
+      note_failure "image: images/local-base.sh failed: $(tail -3 "$WORK/local-base.log" | tr '\n' ' ')"
+    fi
     log "  building podguard/healthproxy:bench (docker build -f images/Dockerfile --target healthproxy)"
     if ! (cd "$REPO" && timeout 3600 docker build -q -f images/Dockerfile --target healthproxy -t podguard/healthproxy:bench . \
           >"$WORK/docker-build.log" 2>&1); then

@@ -223,7 +223,9 @@ class Session {
         // RFC 9110 15.2.2: a server switches only to a protocol the client asked for.
         co_return co_await upstream_failed(req, http::error::bad_status, Persistence::close);
       }
+      answered_request_ = &req;
       auto [client_keep, app_keep] = co_await relay_response(req, *rp, *up, keep, chunk);
+      answered_request_ = nullptr;
       if (app_keep == Persistence::keep_alive) ctx_.pool.release(std::move(up));
       co_return client_keep;
     }
@@ -369,6 +371,9 @@ class Session {
           if (!head) {
             head_.clear();
             head_.shrink_to_fit();
+            // With the head out, nothing reads the request's fields again (only a 502 before the head
+            // would): a browser's SSE request holds its cookies (Better Auth: up to 24 KB) otherwise.
+            if (answered_request_) answered_request_->clear();
           }
         }
       }
@@ -439,8 +444,17 @@ class Session {
           body.size = 0;
           chunk.release();
         }
-        // Down to what is buffered (nothing, or a few bytes such as a chunk's CRLF) plus small_read.
-        if (from.buffer.capacity() > from.buffer.size() + 2 * small_read) from.buffer.shrink_to_fit();
+        if (from.buffer.size() == 0) {
+          // Nothing buffered: wait for the next bytes holding no buffer at all (an SSE stream's wait
+          // for its next event). Asio re-arms the descriptor for a wait (EPOLL_CTL_MOD), so bytes that
+          // arrived before it are seen: one epoll_ctl where a speculative read would fail with EAGAIN.
+          from.buffer.shrink_to_fit();
+          DeadlineGuard d(handle_, from.timeout);
+          co_await from.stream.async_wait(tcp::socket::wait_read, d.token());
+          if (d.error()) co_return d.error();
+        } else if (from.buffer.capacity() > from.buffer.size() + 2 * small_read) {
+          from.buffer.shrink_to_fit();  // down to the few bytes buffered (a chunk's CRLF) plus small_read
+        }
         want = small_read;
       } else {
         // As Beast's read: into the buffer's spare capacity (at least 512 bytes, at most 64 KB), and
@@ -544,6 +558,7 @@ class Session {
 
   ProxyStream client_;
   beast::flat_buffer buffer_;
+  http::request_header<>* answered_request_ = nullptr;  // the request whose response is being relayed
   std::string head_;  // the message head being written, reused (its capacity is kept)
   ProxyContext& ctx_;
   const Options& opt_;

@@ -84,8 +84,10 @@ SplicePipe::SplicePipe(SplicePipe&& other) noexcept : buffered(other.buffered), 
 
 SplicePipe::~SplicePipe() {
   if (fds_[0] < 0) return;
+  // Normally the thread that took it; at shutdown an io_context destroyed on another thread may end
+  // its sessions there (that thread takes no pipes, and its free list is closed at its exit).
   auto& pipes = thread_pipes();
-  --pipes.in_use;
+  if (pipes.in_use > 0) --pipes.in_use;
   if (buffered == 0 && pipes.free.size() < max_free) {
     pipes.free.push_back({fds_[0], fds_[1]});
     return;
