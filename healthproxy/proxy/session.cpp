@@ -1,6 +1,9 @@
 #include "healthproxy/proxy/session.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -39,8 +42,35 @@ bool is_peer_closed(const error_code& ec) {
 
 enum class Upgrade { no, yes };
 
+// One recv(2) on a socket a wait found readable, without an asynchronous operation (whose set-up and
+// completion cost more than the read). False when it would block after all: read asynchronously then.
+// Else `n` bytes, or `ec` as async_read_some reports it (net::error::eof for the peer's close).
+bool read_now(ProxyStream& s, net::mutable_buffer into, std::size_t& n, error_code& ec) {
+  for (;;) {
+    auto r = ::recv(s.native_handle(), into.data(), into.size(), 0);
+    if (r > 0) {
+      n = static_cast<std::size_t>(r);
+      return true;
+    }
+    if (r == 0) {
+      ec = net::error::eof;
+      return true;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+    ec = error_code(errno, boost::system::system_category());
+    return true;
+  }
+}
+
 // What the next read of a streamed body asks for: `small` after a read that emptied the socket.
 enum class ReadSize { full, small };
+// The few buffered bytes a streamed body's wait keeps in its frame instead of a buffer.
+struct WaitStash {
+  static constexpr std::size_t capacity = 16;
+  std::array<char, capacity> bytes;
+  std::size_t size = 0;
+};
 constexpr std::size_t small_read = 512;  // Beast's smallest read (beast::read_size)
 
 class Session {
@@ -437,6 +467,7 @@ class Session {
         if (used > 0) co_return error_code{};
       }
       std::size_t want = 0;
+      bool readable = false;  // a wait said so: the read needs no asynchronous operation of its own
       if (read_size == ReadSize::small) {
         // The buffered bytes (a chunk's CRLF) gave no body bytes: the wait goes without the relay buffer.
         if (auto& body = p.get().body(); body.data && body.size == RelayChunk::size()) {
@@ -444,16 +475,25 @@ class Session {
           body.size = 0;
           chunk.release();
         }
-        if (from.buffer.size() == 0) {
-          // Nothing buffered: wait for the next bytes holding no buffer at all (an SSE stream's wait
-          // for its next event). Asio re-arms the descriptor for a wait (EPOLL_CTL_MOD), so bytes that
-          // arrived before it are seen: one epoll_ctl where a speculative read would fail with EAGAIN.
+        if (from.buffer.size() <= WaitStash::capacity) {
+          // Wait for the next bytes holding no buffer at all (an SSE stream's wait for its next
+          // event). What is buffered is at most a few bytes whose parse waits for more: the CRLF that
+          // ends a chunk's data is parsed with the next chunk line. They wait in the frame. Asio
+          // re-arms the descriptor for a wait (EPOLL_CTL_MOD), so bytes that arrived before it are
+          // seen: one epoll_ctl where a speculative read would have failed with EAGAIN.
+          WaitStash stash;
+          stash.size = net::buffer_copy(net::buffer(stash.bytes), from.buffer.data());
+          from.buffer.consume(stash.size);
           from.buffer.shrink_to_fit();
-          DeadlineGuard d(handle_, from.timeout);
-          co_await from.stream.async_wait(tcp::socket::wait_read, d.token());
-          if (d.error()) co_return d.error();
+          {
+            DeadlineGuard d(handle_, from.timeout);
+            co_await from.stream.async_wait(tcp::socket::wait_read, d.token());
+            if (d.error()) co_return d.error();
+          }
+          readable = true;
+          from.buffer.commit(net::buffer_copy(from.buffer.prepare(stash.size + small_read), net::buffer(stash.bytes.data(), stash.size)));
         } else if (from.buffer.capacity() > from.buffer.size() + 2 * small_read) {
-          from.buffer.shrink_to_fit();  // down to the few bytes buffered (a chunk's CRLF) plus small_read
+          from.buffer.shrink_to_fit();  // down to what is buffered (a chunk line's start) plus small_read
         }
         want = small_read;
       } else {
@@ -461,10 +501,14 @@ class Session {
         // at least the 16 KiB an app connection reads with.
         want = std::max(UpstreamConn::read_capacity, beast::read_size(from.buffer, max_read));
       }
-      DeadlineGuard d(handle_, from.timeout);
-      auto n = co_await from.stream.async_read_some(from.buffer.prepare(want), d.token());
+      std::size_t n = 0;
+      error_code ec;
+      if (!readable || !read_now(from.stream, from.buffer.prepare(want), n, ec)) {
+        DeadlineGuard d(handle_, from.timeout);
+        n = co_await from.stream.async_read_some(from.buffer.prepare(want), d.token());
+        ec = d.error();
+      }
       read_size = n < want ? ReadSize::small : ReadSize::full;
-      auto ec = d.error();
       if (ec == net::error::eof) {
         // As Beast: the parser decides whether the close ends the body (close-delimited) or cuts it.
         error_code eof_ec;
