@@ -253,11 +253,16 @@ class Session {
         // RFC 9110 15.2.2: a server switches only to a protocol the client asked for.
         co_return co_await upstream_failed(req, http::error::bad_status, Persistence::close);
       }
+      auto plan = plan_response(req, *rp, keep);
       answered_request_ = &req;
-      auto [client_keep, app_keep] = co_await relay_response(req, *rp, *up, keep, chunk);
+      auto relayed = co_await relay_body(*rp, Leg{up->stream, up->buffer, opt_.upstream_response_timeout},
+                                         Leg{client_, buffer_, opt_.idle_timeout}, plan.framing == BodyFraming::chunked, chunk);
       answered_request_ = nullptr;
-      if (app_keep == Persistence::keep_alive) ctx_.pool.release(std::move(up));
-      co_return client_keep;
+      // RFC 9110 15.6.3: the body failed before the head reached the client, so a 502 can still go out.
+      if (relayed.end == RelayEnd::read_failed && !relayed.head_sent) co_return co_await upstream_failed(req, relayed.ec, Persistence::close);
+      plan = end_response(plan, relayed);
+      if (plan.app == Persistence::keep_alive) ctx_.pool.release(std::move(up));
+      co_return plan.client;
     }
   }
 
@@ -297,14 +302,17 @@ class Session {
     co_return Relayed{RelayEnd::read_failed, http::error::bad_status};
   }
 
-  struct ResponseEnd {
-    Persistence client;
-    Persistence app;
+  // How a final response goes to the client, decided from its head before its body is relayed.
+  struct ResponsePlan {
+    BodyFraming framing;
+    Persistence client;  // the client connection after this response, if the body completes
+    Persistence app;     // the app connection after it, likewise
+    unsigned status;
   };
 
-  // The final response's head, readied for the client, and its body.
-  Task<ResponseEnd> relay_response(const http::request_header<>& req, ResponseParser& rp, UpstreamConn& up, Persistence keep,
-                                   RelayChunk& chunk) {
+  // Readies the final response's head for the client (in head_) and plans the rest. Not a coroutine:
+  // the relay is awaited by forward() itself, so an open stream holds no frame for this step.
+  ResponsePlan plan_response(const http::request_header<>& req, ResponseParser& rp, Persistence keep) {
     auto& res = rp.get();
     auto framing = client_response_framing(req.version(), rp.is_done(), rp.content_length());
     auto client_keep = framing == BodyFraming::until_close ? Persistence::close : keep;
@@ -312,15 +320,16 @@ class Session {
     bool delimited = rp.is_done() || rp.chunked() || rp.content_length();
     auto app_keep = rp.keep_alive() && delimited ? Persistence::keep_alive : Persistence::close;
     prepare_client_response(res, req.version(), framing, rp.content_length(), client_keep);
-    auto status = res.result_int();
+    ResponsePlan plan{framing, client_keep, app_keep, res.result_int()};
     serialize_head(res, head_);
     res.clear();  // the fields are in head_ now; an open stream keeps none of them (about 50 bytes each)
-    auto relayed = co_await relay_body(rp, Leg{up.stream, up.buffer, opt_.upstream_response_timeout},
-                                       Leg{client_, buffer_, opt_.idle_timeout}, framing == BodyFraming::chunked, chunk);
-    // RFC 9110 15.6.3: the body failed before the head reached the client, so a 502 can still go out.
-    if (relayed.end == RelayEnd::read_failed && !relayed.head_sent)
-      co_return ResponseEnd{co_await upstream_failed(req, relayed.ec, Persistence::close), Persistence::close};
-    ctx_.metrics.count_response(status);
+    return plan;
+  }
+
+  // Counts a final response whose head reached the client, and says what becomes of both connections:
+  // a body cut short (by the app, or a client that went away) closes both.
+  ResponsePlan end_response(ResponsePlan plan, const Relayed& relayed) {
+    ctx_.metrics.count_response(plan.status);
     if (relayed.end == RelayEnd::read_failed) {
       bool protocol = relayed.ec != beast::error::timeout && !is_peer_closed(relayed.ec);
       log::warn("the app's response body failed after its head went to the client; closing the connection",
@@ -330,9 +339,48 @@ class Session {
                                         : protocol                          ? UpstreamError::protocol
                                                                             : UpstreamError::reset);
     }
-    // A response cut short: the client sees the connection close.
-    if (!relayed.ok()) co_return ResponseEnd{Persistence::close, Persistence::close};
-    co_return ResponseEnd{client_keep, app_keep};
+    if (!relayed.ok()) plan.client = plan.app = Persistence::close;
+    return plan;
+  }
+
+  // A Content-Length body of `length` bytes, preceded by the head in head_ (with the first bytes when
+  // some came with it). It needs no parsing: exactly that many bytes, straight from the socket into
+  // the relay buffer (the parser would copy each piece once more), the bytes already read first.
+  Task<Relayed> relay_length(Leg from, Leg to, std::uint64_t length, RelayChunk& chunk) {
+    Framer framer(false);
+    const std::string* head = &head_;
+    if (from.buffer.size() == 0) {
+      DeadlineGuard d(handle_, to.timeout);
+      co_await net::async_write(to.stream, net::buffer(head_), d.token());
+      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+      head = nullptr;
+    }
+    for (auto remaining = length; remaining > 0;) {
+      // The rest of a large body, once the head and the bytes read with it are out, goes through a
+      // kernel pipe (splice_relay.hpp), unless no pipe can be had.
+      if (from.buffer.size() == 0 && !head && opt_.splice_min_bytes > 0 && remaining >= opt_.splice_min_bytes)
+        if (auto pipe = SplicePipe::take()) co_return co_await splice_body(*pipe, handle_, from, to, remaining);
+      const char* data = nullptr;
+      std::size_t n = 0;
+      bool from_buffer = from.buffer.size() > 0;
+      if (from_buffer) {
+        data = static_cast<const char*>(from.buffer.data().data());
+        n = static_cast<std::size_t>(std::min<std::uint64_t>(from.buffer.size(), remaining));
+      } else {
+        data = chunk.data();
+        DeadlineGuard d(handle_, from.timeout);
+        n = co_await from.stream.async_read_some(
+            net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(RelayChunk::size(), remaining))), d.token());
+        if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error(), head == nullptr};
+      }
+      remaining -= n;
+      DeadlineGuard d(handle_, to.timeout);
+      co_await net::async_write(to.stream, framer.frame(head, data, n, remaining == 0), d.token());
+      if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
+      head = nullptr;
+      if (from_buffer) from.buffer.consume(n);
+    }
+    co_return Relayed{};
   }
 
   // Relays one message body from `from` to `to`, preceded by the head in head_. The head goes out with
@@ -342,6 +390,8 @@ class Session {
   // the app's close (RFC 9112 6.3, rule 8).
   template <bool isRequest>
   Task<Relayed> relay_body(http::parser<isRequest, http::buffer_body>& p, Leg from, Leg to, bool chunked_out, RelayChunk& chunk) {
+    // A coroutine of its own: its locals are not in this frame, which an open stream holds.
+    if (p.content_length() && !p.is_done() && !chunked_out) co_return co_await relay_length(from, to, *p.content_length(), chunk);
     Framer framer(chunked_out);
     const std::string* head = &head_;
     if (p.is_done() || from.buffer.size() == 0) {
@@ -349,36 +399,6 @@ class Session {
       co_await net::async_write(to.stream, net::buffer(head_), d.token());
       if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
       head = nullptr;
-    }
-    // A Content-Length body needs no parsing: exactly that many bytes, straight from the socket into
-    // the relay buffer (the parser would copy each piece once more), the bytes already read first.
-    if (p.content_length() && !p.is_done() && !chunked_out) {
-      for (auto remaining = *p.content_length(); remaining > 0;) {
-        // The rest of a large body, once the head and the bytes read with it are out, goes through a
-        // kernel pipe (splice_relay.hpp), unless no pipe can be had.
-        if (from.buffer.size() == 0 && !head && opt_.splice_min_bytes > 0 && remaining >= opt_.splice_min_bytes)
-          if (auto pipe = SplicePipe::take()) co_return co_await splice_body(*pipe, handle_, from, to, remaining);
-        const char* data = nullptr;
-        std::size_t n = 0;
-        bool from_buffer = from.buffer.size() > 0;
-        if (from_buffer) {
-          data = static_cast<const char*>(from.buffer.data().data());
-          n = static_cast<std::size_t>(std::min<std::uint64_t>(from.buffer.size(), remaining));
-        } else {
-          data = chunk.data();
-          DeadlineGuard d(handle_, from.timeout);
-          n = co_await from.stream.async_read_some(
-              net::buffer(chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(RelayChunk::size(), remaining))), d.token());
-          if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error(), head == nullptr};
-        }
-        remaining -= n;
-        DeadlineGuard d(handle_, to.timeout);
-        co_await net::async_write(to.stream, framer.frame(head, data, n, remaining == 0), d.token());
-        if (d.error()) co_return Relayed{RelayEnd::write_failed, d.error()};
-        head = nullptr;
-        if (from_buffer) from.buffer.consume(n);
-      }
-      co_return Relayed{};
     }
     bool close_delimited = !isRequest && !p.is_done() && !p.chunked() && !p.content_length();
     // The first read is a small one: the body's next bytes may be a long wait away (an SSE stream's
