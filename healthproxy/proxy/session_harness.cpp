@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <future>
 #include <stdexcept>
 
 namespace podguard::healthproxy::testing {
@@ -81,6 +82,15 @@ void ProxyUnderTest::start() {
   net::co_spawn(ex, accept_loop(*acceptor_, *ctx_), net::detached);
   start_deadline_sweep(ex, ctx_->sessions, ctx_->pool);
   thread_ = std::thread([this] { ioc_->run(); });
+}
+
+void ProxyUnderTest::close_all_sessions() {
+  std::promise<void> done;
+  net::post(*ioc_, [&] {
+    ctx_->sessions.close_all();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 ProxyUnderTest::~ProxyUnderTest() {

@@ -147,6 +147,9 @@ class ProxyUnderTest {
 
   void start();
   Peer client() { return connect_to(proxy_port_); }
+  // What server.cpp does at the drain deadline: closes every client connection (on the proxy's
+  // thread; returns once done). The io_context runs on.
+  void close_all_sessions();
 
   Options options;
   HealthState state;

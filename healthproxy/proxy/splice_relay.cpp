@@ -103,11 +103,14 @@ Task<Relayed> splice_body(SplicePipe& pipe, SessionRegistry::Handle session, Leg
   error_code ec;
   if (!make_non_blocking(from.stream, ec)) co_return Relayed{RelayEnd::read_failed, ec};
   if (!make_non_blocking(to.stream, ec)) co_return Relayed{RelayEnd::write_failed, ec};
-  const int in = from.stream.native_handle(), out = to.stream.native_handle();
+  // The descriptors are read at every splice, never kept across a wait: a drain closes the client's
+  // socket while a wait on the app's side goes on, and its number may belong to another connection
+  // by the time that wait ends. A closed socket's handle is -1, and splice fails with EBADF.
   auto remaining = length;
   while (remaining > 0 || pipe.buffered > 0) {
     if (pipe.buffered == 0) {  // fill the empty pipe from `from`
-      auto s = splice_some(in, pipe.write_end(), static_cast<std::size_t>(std::min<std::uint64_t>(remaining, max_splice)));
+      auto s = splice_some(from.stream.native_handle(), pipe.write_end(),
+                           static_cast<std::size_t>(std::min<std::uint64_t>(remaining, max_splice)));
       if (s.error == EAGAIN) {
         DeadlineGuard d(session, from.timeout);
         co_await from.stream.async_wait(tcp::socket::wait_read, d.token());
@@ -119,7 +122,7 @@ Task<Relayed> splice_body(SplicePipe& pipe, SessionRegistry::Handle session, Leg
       pipe.buffered = s.bytes;
       remaining -= s.bytes;
     }
-    auto s = splice_some(pipe.read_end(), out, pipe.buffered);  // drain it into `to`
+    auto s = splice_some(pipe.read_end(), to.stream.native_handle(), pipe.buffered);  // drain it into `to`
     if (s.error == EAGAIN) {
       DeadlineGuard d(session, to.timeout);
       co_await to.stream.async_wait(tcp::socket::wait_write, d.token());

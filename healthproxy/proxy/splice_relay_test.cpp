@@ -3,9 +3,15 @@
 // that stops or stalls halfway.
 #include <doctest/doctest.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <set>
 #include <string>
+#include <thread>
 
 #include "healthproxy/proxy/session_harness.hpp"
 #include "healthproxy/proxy/splice_relay.hpp"
@@ -24,6 +30,22 @@ std::string pattern(std::size_t n) {
 }
 
 std::string head_200(std::size_t length) { return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n"; }
+
+// The process's open descriptors, and the one number that `before` has and `after` does not.
+std::set<int> open_fds() {
+  std::set<int> fds;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.' && std::atoi(e->d_name) != ::dirfd(d)) fds.insert(std::atoi(e->d_name));
+    ::closedir(d);
+  }
+  return fds;
+}
+int closed_descriptor(const std::set<int>& before, const std::set<int>& after) {
+  for (int fd : before)
+    if (!after.count(fd)) return fd;
+  return -1;
+}
 
 bool counts(ProxyUnderTest& p, std::string_view metric_line) { return p.metrics.render(p.state).find(metric_line) != std::string::npos; }
 
@@ -204,4 +226,69 @@ TEST_CASE("--splice-min-size: a client that goes away in the middle of a spliced
   auto res = c2.read_response();
   REQUIRE(res);
   CHECK(res->body() == "alive");
+}
+
+// A review found these (both failed before the fix): the relay kept the descriptor numbers across its
+// waits, and a drain's close of the client (server.cpp, at --drain-max) does not cancel a wait on the
+// app's side. Whatever got the number next (here a pipe and a socket put there with dup2, as a new
+// connection or a probe's socket would take it) received the app's response, or had its bytes spliced
+// into the app's request body.
+TEST_CASE("--splice-min-size: a drain that closes the client mid-splice: the app's next bytes go nowhere else") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send(head_200(1'000'000));
+  std::this_thread::sleep_for(20ms);
+  app->send(pattern(100'000));
+  CHECK(c.read_raw(100'000, 1000ms).size() == 100'000);  // the relay now waits for the app
+  std::this_thread::sleep_for(20ms);
+  int other[2];
+  REQUIRE(::pipe2(other, O_CLOEXEC | O_NONBLOCK) == 0);
+  auto before = open_fds();
+  p.close_all_sessions();
+  int stale = closed_descriptor(before, open_fds());
+  REQUIRE(stale >= 0);
+  ::dup2(other[1], stale);
+  ::close(other[1]);
+  app->send(pattern(100'000));
+  pollfd pfd{other[0], POLLIN, 0};
+  ::poll(&pfd, 1, 500);
+  char buf[4096];
+  CHECK(::read(other[0], buf, sizeof buf) <= 0);
+  CHECK(app->closed_within(1000ms));  // the relay failed: the app connection is closed, not pooled
+  ::close(other[0]);
+  ::close(stale);
+}
+
+TEST_CASE("--splice-min-size: a drain that closes the client mid-upload: no other connection's bytes reach the app") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 15000000\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  std::this_thread::sleep_for(20ms);
+  std::thread filler([&] { c.send(std::string(8'000'000, 'c')); });  // the app reads nothing yet
+  std::this_thread::sleep_for(300ms);
+  int other[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, other) == 0);
+  auto before = open_fds();
+  p.close_all_sessions();
+  int stale = closed_descriptor(before, open_fds());
+  REQUIRE(stale >= 0);
+  ::dup2(other[1], stale);
+  ::close(other[1]);
+  const std::string secret = "BYTES-OF-ANOTHER-CONNECTION";
+  ::send(other[0], secret.data(), secret.size(), MSG_NOSIGNAL);
+  auto got = app->read_raw(20'000'000, 1500ms);
+  CHECK(got.find(secret) == std::string::npos);
+  CHECK(got.size() < 15'000'000);
+  c.shutdown_send();
+  filler.join();
+  ::close(other[0]);
+  ::close(stale);
 }
