@@ -28,20 +28,44 @@ constexpr std::array asyncpg_only{"ssl", "command_timeout", "prepared_statement_
 
 bool is_asyncpg_only(std::string_view k) { return std::find(asyncpg_only.begin(), asyncpg_only.end(), k) != asyncpg_only.end(); }
 
+// How libpq reads one hostaddr entry: getaddrinfo() with AI_NUMERICHOST, which in glibc takes an IPv4
+// or IPv6 address, and after an IPv6 one a zone "%ZONE" (inet6_scopeid_pton): a decimal number up to
+// 2^32-1 on any address, or a network interface's name on a link-local (fe80::/10) or multicast
+// node- or link-local (ffx1::, ffx2::) address; the name must exist where the app runs.
+enum class NumericHost { ok, invalid, interface_zone };
+NumericHost parse_numeric_host(const std::string& addr) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, addr.c_str(), &v4) == 1 || inet_pton(AF_INET6, addr.c_str(), &v6) == 1) return NumericHost::ok;
+  auto percent = addr.find('%');
+  if (percent == std::string::npos || inet_pton(AF_INET6, addr.substr(0, percent).c_str(), &v6) != 1) return NumericHost::invalid;
+  std::string_view zone = std::string_view(addr).substr(percent + 1);
+  unsigned long long number = 0;
+  if (!zone.empty() && ascii::is_digit(zone.front()) && ascii::parse_uint(zone, 0xffffffffULL, number)) return NumericHost::ok;
+  bool link_local = IN6_IS_ADDR_LINKLOCAL(&v6) || IN6_IS_ADDR_MC_NODELOCAL(&v6) || IN6_IS_ADDR_MC_LINKLOCAL(&v6);
+  return link_local && !zone.empty() ? NumericHost::interface_zone : NumericHost::invalid;
+}
+
 // connectOptions2() and PQconnectPoll(): hostaddr is a list of numeric addresses, one per host.
 void check_hostaddr(const ConnInfo& info, std::string_view value, Findings& out) {
   if (value.empty()) return;  // libpq: an empty hostaddr is not given
   auto addrs = ascii::split(value, ',');
+  bool interface_zone = false;
   for (auto a : addrs) {
     std::string addr(a);
-    in_addr v4{};
-    in6_addr v6{};
-    if (!addr.empty() && inet_pton(AF_INET, addr.c_str(), &v4) != 1 && inet_pton(AF_INET6, addr.c_str(), &v6) != 1) {
+    if (addr.empty()) continue;
+    auto parsed = parse_numeric_host(addr);
+    if (parsed == NumericHost::invalid) {
       add_error(out, "postgres-url.invalid-value", "hostaddr must be a numeric IP address (libpq: could not parse network address)",
                 "put a host name in host=, and only an IP address in hostaddr=");
       return;
     }
+    interface_zone = interface_zone || parsed == NumericHost::interface_zone;
   }
+  if (interface_zone)
+    add_warning(out, "postgres-url.hostaddr-zone",
+                "hostaddr names a network interface as an IPv6 zone: libpq takes it only where the app runs has that interface",
+                "use the interface's number as the zone (%2 for index 2), or check the name inside the app's container");
   if (info.has_host_name() && addrs.size() != info.endpoints.size())
     add_error(out, "postgres-url.invalid-value", "hostaddr has another number of entries than host (libpq: could not match host names to hostaddr values)",
               "give one address per host, in the same order");

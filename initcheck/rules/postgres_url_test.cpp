@@ -140,6 +140,29 @@ TEST_CASE("postgres-url: TLS files initcheck cannot see are a warning") {
   CHECK_FALSE(has_rule(pg("postgresql://u:pw@db/todo?sslmode=verify-full&sslrootcert=/etc/hostname"), "postgres-url.file-not-found"));
 }
 
+TEST_CASE("postgres-url: an IPv6 zone in hostaddr as glibc's getaddrinfo reads it for libpq (inet6_scopeid_pton)") {
+  auto with = [](std::string_view hostaddr) {
+    return pg("postgresql://app:pw@db.internal.net/todo?hostaddr=" + std::string(hostaddr));
+  };
+  // A decimal zone, on any IPv6 address (libpq connects: "No route to host", not a parse error).
+  for (std::string_view ok : {"de::%251", "fe80::1%252", "2001:db8::1%254294967295"}) {
+    auto f = with(ok);
+    CHECK_MESSAGE(!has_error(f), ok);
+  }
+  // An interface name, on a link-local or multicast link-local address: only where the app runs has it.
+  for (std::string_view named : {"fe80::1%25eth0", "ff02::1%25lo"}) {
+    auto f = with(named);
+    CHECK_MESSAGE(!has_error(f), named);
+    CHECK_MESSAGE(has_rule(f, "postgres-url.hostaddr-zone"), named);
+  }
+  // libpq: could not parse network address (a name on a global address, an empty or oversized zone,
+  // a zone on IPv4). "de::%GN" came from the SQLAlchemy differential's generator.
+  for (std::string_view bad : {"de::%25GN", "2001:db8::1%25eth0", "fe80::1%25", "de::%254294967296", "10.0.0.1%251", "de::%251a"}) {
+    auto f = with(bad);
+    CHECK_MESSAGE(has_error(f), bad);
+  }
+}
+
 TEST_CASE("postgres-url: hostaddr without host is a TCP target, not a Unix socket (libpq: hostaddr alone)") {
   for (std::string_view v : {"hostaddr=127.0.0.1 port=5432 dbname=todo user=app password=x",
                  "postgresql://app:pw@/todo?hostaddr=127.0.0.1&port=5432"}) {

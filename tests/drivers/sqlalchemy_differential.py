@@ -298,6 +298,29 @@ def repeated_key(url):
     return any(isinstance(v, tuple) for k, v in make_url(url).query.items() if k != "host")
 
 
+def libpq_numeric_host(a):
+    """One hostaddr entry as libpq reads it: getaddrinfo(AI_NUMERICHOST), which in glibc takes an IPv4
+    or IPv6 address and, after an IPv6 one, a zone (inet6_scopeid_pton): a decimal number up to
+    2**32-1 on any address, or a network interface's name on a link-local or multicast node/link-local
+    one. Python's ipaddress takes any zone ("de::%GN"), which libpq refuses ("could not parse network
+    address"). An interface name depends on the app's container: judged as if it were there (initcheck
+    warns, postgres-url.hostaddr-zone)."""
+    base, percent, zone = a.partition("%")
+    try:
+        ip = ipaddress.ip_address(base)
+    except ValueError:
+        return False
+    if not percent:
+        return True
+    if ip.version != 6 or not zone:
+        return False
+    if re.fullmatch(r"[0-9]+", zone) and int(zone) <= 0xFFFFFFFF:
+        return True
+    packed = ip.packed
+    link_local = (packed[0] == 0xFE and packed[1] & 0xC0 == 0x80) or (packed[0] == 0xFF and packed[1] & 0x0F in (1, 2))
+    return link_local
+
+
 def judge_psycopg2(url, opts, through_sqlalchemy=True):
     if through_sqlalchemy and (repeated_key(url) or drops_text(url) or holds_nul(url)):
         return False
@@ -319,10 +342,7 @@ def judge_psycopg2(url, opts, through_sqlalchemy=True):
     if opts.get("hostaddr"):
         if opts.get("host") and len(opts["hostaddr"].split(",")) != len(opts["host"].split(",")):
             return False  # libpq: could not match N host names to M hostaddr values
-        try:
-            for a in opts["hostaddr"].split(","):
-                ipaddress.ip_address(a)
-        except ValueError:
+        if not all(libpq_numeric_host(a) for a in opts["hostaddr"].split(",")):
             return False
     if any(k in opts and not parse_int_param(opts[k]) for k in TCP_TIME_INTEGERS):
         return False
@@ -465,7 +485,18 @@ def template_like(url):
             if n and not inside[0].isdigit() and (n == len(inside) or (close == "}" and inside[n] in ":-")):
                 return True
             at = v.find(opener, at + 1)
-    return False
+    # A user, password, host or database name that is exactly one of a URL template's words
+    # (postgresql://USER:PASSWORD@HOST/DB): initcheck's is_template_word (rules/postgres_url.cpp).
+    try:
+        u = make_url(v)
+        fields = [u.username, u.password, u.host, u.database]
+    except Exception:
+        fields = []
+    return any(isinstance(f, str) and f in TEMPLATE_WORDS for f in fields)
+
+
+TEMPLATE_WORDS = {"USER", "USERNAME", "PASSWORD", "PASS", "HOST", "HOSTNAME", "PORT", "DB", "DBNAME", "DATABASE",
+                  "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST", "NAME"}
 
 
 def explain(urls):
