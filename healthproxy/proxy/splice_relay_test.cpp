@@ -47,6 +47,16 @@ int closed_descriptor(const std::set<int>& before, const std::set<int>& after) {
   return -1;
 }
 
+// Sends `GET target` from `c` and returns the app's end of the connection the proxy made for it, with
+// the request read.
+Peer forward_get(ProxyUnderTest& p, Peer& c, std::string_view target) {
+  c.send("GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  return std::move(*app);
+}
+
 bool counts(ProxyUnderTest& p, std::string_view metric_line) { return p.metrics.render(p.state).find(metric_line) != std::string::npos; }
 
 }  // namespace
@@ -56,16 +66,13 @@ TEST_CASE("--splice-min-size: a response body sent in pieces is spliced byte-exa
   p.options.splice_min_bytes = 16 * 1024;
   p.start();
   auto c = p.client();
-  c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
+  auto app = forward_get(p, c, "/big");
   const auto body = pattern(1024 * 1024 + 17);
   auto before = SplicePipe::spliced_bytes();
-  app->send(head_200(body.size()) + body.substr(0, 1000));  // read with the head: written from the buffer
+  app.send(head_200(body.size()) + body.substr(0, 1000));  // read with the head: written from the buffer
   std::this_thread::sleep_for(50ms);
   for (std::size_t at = 1000; at < body.size(); at += 100'000) {
-    app->send(std::string_view(body).substr(at, 100'000));
+    app.send(std::string_view(body).substr(at, 100'000));
     std::this_thread::sleep_for(2ms);
   }
   auto res = c.read_response(5000ms);
@@ -76,10 +83,10 @@ TEST_CASE("--splice-min-size: a response body sent in pieces is spliced byte-exa
   CHECK(SplicePipe::spliced_bytes() - before == body.size() - 1000);
 
   c.send("GET /next HTTP/1.1\r\nHost: t\r\n\r\n");
-  auto req = app->read_request();  // the same app connection: it went back to the pool intact
+  auto req = app.read_request();  // the same app connection: it went back to the pool intact
   REQUIRE(req);
   CHECK(req->target() == "/next");
-  app->send(head_200(4) + "next");
+  app.send(head_200(4) + "next");
   auto res2 = c.read_response();
   REQUIRE(res2);
   CHECK(res2->body() == "next");
@@ -120,12 +127,9 @@ TEST_CASE("--splice-min-size: a client that reads late gets every byte (the prox
   p.options.splice_min_bytes = 16 * 1024;
   p.start();
   auto c = p.client();
-  c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
+  auto app = forward_get(p, c, "/big");
   const auto body = pattern(8 * 1024 * 1024);  // more than the socket buffers on both sides hold
-  std::thread sender([&] { app->send(head_200(body.size()) + body); });
+  std::thread sender([&] { app.send(head_200(body.size()) + body); });
   std::this_thread::sleep_for(300ms);  // the client reads nothing yet
   auto res = c.read_response(10'000ms);
   sender.join();
@@ -138,14 +142,11 @@ TEST_CASE("--splice-min-size: an app that closes halfway through a spliced body 
   p.options.splice_min_bytes = 16 * 1024;
   p.start();
   auto c = p.client();
-  c.send("GET /cut HTTP/1.1\r\nHost: t\r\n\r\n");
   {
-    auto app = p.app.accept();
-    REQUIRE(app);
-    REQUIRE(app->read_request());
-    app->send(head_200(500'000));
+    auto app = forward_get(p, c, "/cut");
+    app.send(head_200(500'000));
     std::this_thread::sleep_for(50ms);
-    app->send(pattern(100'000));
+    app.send(pattern(100'000));
     std::this_thread::sleep_for(50ms);
   }  // closed
   auto got = c.read_raw(1'000'000, 3000ms);
@@ -161,20 +162,17 @@ TEST_CASE("--splice-min-size: an app that stalls halfway is cut at --upstream-re
   p.options.upstream_response_timeout = 300ms;
   p.start();
   auto c = p.client();
-  c.send("GET /stall HTTP/1.1\r\nHost: t\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
-  app->send(head_200(500'000));
+  auto app = forward_get(p, c, "/stall");
+  app.send(head_200(500'000));
   std::this_thread::sleep_for(50ms);
-  app->send(pattern(100'000));
+  app.send(pattern(100'000));
   auto started = std::chrono::steady_clock::now();
   CHECK(c.closed_within(3000ms));
   auto took = std::chrono::steady_clock::now() - started;
   CHECK(took >= 250ms);
   CHECK(took < 1500ms);
   CHECK(counts(p, "healthproxy_upstream_errors_total{kind=\"response_timeout\"} 1"));
-  CHECK(app->closed_within(1000ms));  // never reused
+  CHECK(app.closed_within(1000ms));  // never reused
 }
 
 TEST_CASE("--splice-min-size: 0 copies every body; a body below the size is copied") {
@@ -183,15 +181,12 @@ TEST_CASE("--splice-min-size: 0 copies every body; a body below the size is copi
     p.options.splice_min_bytes = min;
     p.start();
     auto c = p.client();
-    c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-    auto app = p.app.accept();
-    REQUIRE(app);
-    REQUIRE(app->read_request());
+    auto app = forward_get(p, c, "/big");
     const auto body = pattern(200'000);
     auto before = SplicePipe::spliced_bytes();
-    app->send(head_200(body.size()));
+    app.send(head_200(body.size()));
     std::this_thread::sleep_for(50ms);
-    app->send(body);
+    app.send(body);
     auto res = c.read_response(5000ms);
     REQUIRE(res);
     CHECK(res->body() == body);
@@ -204,15 +199,12 @@ TEST_CASE("--splice-min-size: a client that goes away in the middle of a spliced
   p.options.splice_min_bytes = 16 * 1024;
   p.start();
   auto c = p.client();
-  c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
-  app->send(head_200(4'000'000));
+  auto app = forward_get(p, c, "/big");
+  app.send(head_200(4'000'000));
   CHECK(c.read_raw(30, 1000ms).starts_with("HTTP/1.1 200"));
   { auto gone = std::move(c); }  // the client goes away with the body unread
   std::this_thread::sleep_for(50ms);
-  app->send(std::string(1'000'000, 'x'));  // the proxy's splice into the closed socket fails: EPIPE, not SIGPIPE
+  app.send(std::string(1'000'000, 'x'));  // the proxy's splice into the closed socket fails: EPIPE, not SIGPIPE
   struct sigaction now {};
   ::sigaction(SIGPIPE, nullptr, &now);
   CHECK((now.sa_handler == SIG_IGN));
@@ -237,13 +229,10 @@ TEST_CASE("--splice-min-size: a drain that closes the client mid-splice: the app
   ProxyUnderTest p;
   p.start();
   auto c = p.client();
-  c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
-  auto app = p.app.accept();
-  REQUIRE(app);
-  REQUIRE(app->read_request());
-  app->send(head_200(1'000'000));
+  auto app = forward_get(p, c, "/big");
+  app.send(head_200(1'000'000));
   std::this_thread::sleep_for(20ms);
-  app->send(pattern(100'000));
+  app.send(pattern(100'000));
   CHECK(c.read_raw(100'000, 1000ms).size() == 100'000);  // the relay now waits for the app
   std::this_thread::sleep_for(20ms);
   int other[2];
@@ -254,12 +243,12 @@ TEST_CASE("--splice-min-size: a drain that closes the client mid-splice: the app
   REQUIRE(stale >= 0);
   ::dup2(other[1], stale);
   ::close(other[1]);
-  app->send(pattern(100'000));
+  app.send(pattern(100'000));
   pollfd pfd{other[0], POLLIN, 0};
   ::poll(&pfd, 1, 500);
   char buf[4096];
   CHECK(::read(other[0], buf, sizeof buf) <= 0);
-  CHECK(app->closed_within(1000ms));  // the relay failed: the app connection is closed, not pooled
+  CHECK(app.closed_within(1000ms));  // the relay failed: the app connection is closed, not pooled
   ::close(other[0]);
   ::close(stale);
 }
