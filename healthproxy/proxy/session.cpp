@@ -34,9 +34,12 @@ constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max
 using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
 
-// The other end went away (or a drain closed our end): there is nobody to answer.
+// The other end went away (or a drain closed our end): there is nobody to answer. partial_message:
+// the close came in the middle of a chunked or Content-Length body (Beast's put_eof), which is a
+// reset like a close mid Content-Length body, not a protocol error.
 bool is_peer_closed(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+  return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof ||
+         ec == net::error::connection_reset ||
          ec == net::error::broken_pipe || ec == net::error::operation_aborted || ec == net::error::bad_descriptor;
 }
 

@@ -876,6 +876,24 @@ TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app before the head w
   }
 }
 
+TEST_CASE("RFC 9110 15.6.3: an app that closes in the middle of a chunked body closes the client connection, counted as a reset") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /events HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3\r\nwo");
+    CHECK(c.read_raw(200, 1000ms).find("hello") != std::string::npos);
+  }  // the app closes with the second chunk unfinished
+  CHECK(c.closed_within(2000ms));
+  auto metrics = p.metrics.render(p.state);
+  CHECK(metrics.find("healthproxy_upstream_errors_total{kind=\"reset\"} 1") != std::string::npos);
+  CHECK(metrics.find("healthproxy_upstream_errors_total{kind=\"protocol\"} 0") != std::string::npos);
+}
+
 TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app after the head went out closes the client connection") {
   ProxyUnderTest p;
   p.start();
