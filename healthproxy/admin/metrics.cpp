@@ -71,6 +71,8 @@ void Metrics::count_response(unsigned status) {
   if (status >= 100 && status < responses_.size()) responses_[status].fetch_add(1, relaxed);
 }
 
+const char* to_string(UpstreamError e) { return upstream_error_names[static_cast<std::size_t>(e)]; }
+
 void Metrics::count_upstream_error(UpstreamError e) {
   auto i = static_cast<std::size_t>(e);
   if (i < upstream_errors_.size()) upstream_errors_[i].fetch_add(1, relaxed);

@@ -14,6 +14,9 @@ namespace podguard::healthproxy {
 class HealthState;
 
 enum class UpstreamError { connect_refused, connect_timeout, response_timeout, reset, protocol, count_ };
+// The kind's label in healthproxy_upstream_errors_total ("reset", "protocol", ...), for logs too.
+const char* to_string(UpstreamError e);
+
 enum class Rejection { db_down, header_too_large, body_too_large, bad_request, header_timeout, count_ };
 
 class Metrics {

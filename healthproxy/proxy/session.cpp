@@ -43,6 +43,13 @@ bool is_peer_closed(const error_code& ec) {
          ec == net::error::broken_pipe || ec == net::error::operation_aborted || ec == net::error::bad_descriptor;
 }
 
+// What went wrong with the app, as healthproxy_upstream_errors_total counts it: no answer within its
+// deadline, a close or reset (also in the middle of a body), or anything else it sent that is not HTTP.
+UpstreamError upstream_error_of(const error_code& ec) {
+  if (ec == beast::error::timeout) return UpstreamError::response_timeout;
+  return is_peer_closed(ec) ? UpstreamError::reset : UpstreamError::protocol;
+}
+
 enum class Upgrade { no, yes };
 
 // One recv(2) on a socket a wait found readable, without an asynchronous operation (whose set-up and
@@ -50,7 +57,7 @@ enum class Upgrade { no, yes };
 // Else `n` bytes, or `ec` as async_read_some reports it (net::error::eof for the peer's close).
 bool read_now(ProxyStream& s, net::mutable_buffer into, std::size_t& n, error_code& ec) {
   for (;;) {
-    auto r = ::recv(s.native_handle(), into.data(), into.size(), 0);
+    auto r = ::recv(s.native_handle(), into.data(), into.size(), MSG_DONTWAIT);
     if (r > 0) {
       n = static_cast<std::size_t>(r);
       return true;
@@ -334,13 +341,10 @@ class Session {
   ResponsePlan end_response(ResponsePlan plan, const Relayed& relayed) {
     ctx_.metrics.count_response(plan.status);
     if (relayed.end == RelayEnd::read_failed) {
-      bool protocol = relayed.ec != beast::error::timeout && !is_peer_closed(relayed.ec);
+      auto kind = upstream_error_of(relayed.ec);
       log::warn("the app's response body failed after its head went to the client; closing the connection",
-                {{"error", relayed.ec.message()},
-                 {"kind", relayed.ec == beast::error::timeout ? "response_timeout" : protocol ? "protocol" : "reset"}});
-      ctx_.metrics.count_upstream_error(relayed.ec == beast::error::timeout ? UpstreamError::response_timeout
-                                        : protocol                          ? UpstreamError::protocol
-                                                                            : UpstreamError::reset);
+                {{"error", relayed.ec.message()}, {"kind", to_string(kind)}});
+      ctx_.metrics.count_upstream_error(kind);
     }
     if (!relayed.ok()) plan.client = plan.app = Persistence::close;
     return plan;
@@ -584,11 +588,10 @@ class Session {
 
   // The app failed this request: 504 when it did not answer in time, else 502.
   Task<Persistence> upstream_failed(const http::request_header<>& req, error_code ec, Persistence keep) {
-    bool timeout = ec == beast::error::timeout;
-    bool closed = is_peer_closed(ec);
-    ctx_.metrics.count_upstream_error(timeout ? UpstreamError::response_timeout
-                                      : closed ? UpstreamError::reset
-                                               : UpstreamError::protocol);
+    auto kind = upstream_error_of(ec);
+    bool timeout = kind == UpstreamError::response_timeout;
+    bool closed = kind == UpstreamError::reset;
+    ctx_.metrics.count_upstream_error(kind);
     // The error's kind only (a Beast parse error names no header value), so an operator sees why.
     log::warn(timeout ? "the app did not answer in time" : closed ? "the app closed the connection" : "the app sent an invalid response",
               {{"error", ec.message()}, {"status", timeout ? "504" : "502"}});
