@@ -8,10 +8,30 @@ find_package(Boost 1.74 REQUIRED)          # Asio and Beast are header-only
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 
+# PODGUARD_OPENSSL_ROOT: an OpenSSL installation to link instead of the system's. The `static` preset
+# names the one scripts/openssl-trimmed.sh builds (only what libpq's TLS client uses: about 1.5 MB
+# less code, and as much less idle RSS; bench/results/gaps.md).
+set(PODGUARD_OPENSSL_ROOT "" CACHE PATH "OpenSSL installation to link (empty: the system's)")
 if(PODGUARD_STATIC)
   set(OPENSSL_USE_STATIC_LIBS TRUE)
 endif()
+if(PODGUARD_OPENSSL_ROOT)
+  if(NOT EXISTS "${PODGUARD_OPENSSL_ROOT}/lib/libcrypto.a")
+    message(FATAL_ERROR "PODGUARD_OPENSSL_ROOT=${PODGUARD_OPENSSL_ROOT} holds no OpenSSL build: "
+      "run `bash scripts/openssl-trimmed.sh ${PODGUARD_OPENSSL_ROOT}` (scripts/install-deps.sh does), "
+      "or configure with -DPODGUARD_OPENSSL_ROOT= for the system's")
+  endif()
+  set(OPENSSL_ROOT_DIR "${PODGUARD_OPENSSL_ROOT}")
+  if(DEFINED CACHE{OPENSSL_CRYPTO_LIBRARY} AND NOT OPENSSL_CRYPTO_LIBRARY MATCHES "^${PODGUARD_OPENSSL_ROOT}/")
+    unset(OPENSSL_CRYPTO_LIBRARY CACHE)  # found before PODGUARD_OPENSSL_ROOT was set: search again
+    unset(OPENSSL_SSL_LIBRARY CACHE)
+    unset(OPENSSL_INCLUDE_DIR CACHE)
+  endif()
+endif()
 find_package(OpenSSL REQUIRED)
+if(PODGUARD_OPENSSL_ROOT AND NOT OPENSSL_CRYPTO_LIBRARY MATCHES "^${PODGUARD_OPENSSL_ROOT}/")
+  message(FATAL_ERROR "found ${OPENSSL_CRYPTO_LIBRARY}, not the one in PODGUARD_OPENSSL_ROOT=${PODGUARD_OPENSSL_ROOT}")
+endif()
 
 add_library(podguard_third_party INTERFACE)
 add_library(podguard::third_party ALIAS podguard_third_party)

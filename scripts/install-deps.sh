@@ -9,6 +9,8 @@ packages=(
   cmake ninja-build g++ pkg-config file binutils
   libboost-dev libpq-dev postgresql-server-dev-15 libssl-dev zlib1g-dev
   libspdlog-dev libfmt-dev libcli11-dev doctest-dev
+  # the trimmed OpenSSL the static binaries link (scripts/openssl-trimmed.sh): Debian's source package
+  dpkg-dev make perl
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
   # tests: a real PostgreSQL server, openssl for TLS certificates, real Python drivers
@@ -42,6 +44,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "install-deps: all packages present"
+bash "$(dirname "$0")/openssl-trimmed.sh"
 
 [[ ${1:-} == --test-tools ]] || exit 0
 
