@@ -20,7 +20,7 @@
 # PREFIX already holds a build of the same options. Needs root (apt), dpkg-dev, perl and make.
 set -euo pipefail
 
-PREFIX=${1:-/opt/podguard/openssl}
+PREFIX=$(realpath -m "${1:-/opt/podguard/openssl}")  # absolute: Configure needs it, and it is replaced whole
 OPTIONS=(
   no-shared no-module no-legacy no-tests
   # ciphers, digests and MACs no TLS 1.2/1.3 suite or PostgreSQL client uses
@@ -48,6 +48,10 @@ want="options: ${OPTIONS[*]}"
 if [[ -f $STAMP && -f $PREFIX/lib/libcrypto.a && -f $PREFIX/lib/libssl.a ]] && grep -qxF "$want" "$STAMP"; then
   log "$PREFIX is built ($(head -1 "$STAMP"))"
   exit 0
+fi
+# PREFIX is replaced whole, so it must be empty or one of ours: never /usr/local or the like.
+if [[ -d $PREFIX && ! -f $STAMP && -n $(ls -A "$PREFIX") ]]; then
+  die "$PREFIX is not empty and holds no build of this script: give an empty or new directory"
 fi
 [[ $(id -u) -eq 0 ]] || die "apt-get source needs root"
 command -v dpkg-source >/dev/null || die "dpkg-source is missing (apt-get install dpkg-dev)"
@@ -77,7 +81,7 @@ for v in "${versions[@]}"; do
     src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'openssl-*' | head -1)
     [[ -n $src ]] && { log "source: openssl $v"; break; }
   fi
-  log "openssl $v: not served in full here, trying an older one"
+  echo "openssl-trimmed: warning: openssl $v is not served in full by this mirror; trying an older one" >&2
 done
 [[ -n $src ]] || { tail -20 "$work/apt.log" >&2; die "no version of openssl's source could be fetched"; }
 
@@ -86,7 +90,9 @@ log "building (${OPTIONS[*]})"
 ./Configure --prefix="$PREFIX" --libdir=lib --openssldir=/usr/lib/ssl "${OPTIONS[@]}" \
   >"$work/configure.log" 2>&1 || { tail -30 "$work/configure.log" >&2; die "Configure failed"; }
 make -j"$(nproc)" build_libs >"$work/make.log" 2>&1 || { tail -30 "$work/make.log" >&2; die "make failed"; }
+make install_dev DESTDIR="$work/stage" >>"$work/make.log" 2>&1 || { tail -30 "$work/make.log" >&2; die "make install_dev failed"; }
+printf 'openssl %s\n%s\n' "${v}" "$want" >"$work/stage$STAMP"
 rm -rf "$PREFIX"
-make install_dev >>"$work/make.log" 2>&1 || { tail -30 "$work/make.log" >&2; die "make install_dev failed"; }
-printf 'openssl %s\n%s\n' "${v}" "$want" >"$STAMP"
+mkdir -p "$(dirname "$PREFIX")"
+mv "$work/stage$PREFIX" "$PREFIX"
 log "installed in $PREFIX"
