@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bench/hot_text.sh [--rounds N]: regenerates healthproxy/hot_text.ld, the code sections healthproxy
+# runs when it starts, probes the database over TLS and serves, which the static link places first.
+#
+# Why: on Linux a page fault on the binary maps up to 64 KiB of cached pages around it
+# (fault-around), and the code that starting and probing touch is spread over the whole text, so
+# nearly all of it became resident (1,007 of 1,011 pages). Placed together, it is about 1.6 MiB, and
+# idle RSS with the TLS probe falls below 4 MiB (bench/results/gaps.md).
+#
+# How: (1) one run of the workload below under callgrind names every function that ran; the linker map
+# (build/static/healthproxy/healthproxy.map) gives their input sections. (2) Then up to N rounds
+# (default 8) of the same workload on the relinked binary, at full speed under perf's page-fault
+# events: a fault in the cold text names code callgrind's run did not reach (CPU-specific variants
+# such as AVX-512 memmove, which valgrind's CPU does not offer), added until a round finds none.
+#
+# Needs: the static build (PODGUARD_BUILD, default build/static), valgrind, perf, PostgreSQL 15
+# (tests/lib/postgres.sh), root. About 4 minutes (each round relinks). Review the diff of healthproxy/hot_text.ld and commit it.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+ROUNDS=8
+if [[ ${1:-} == --rounds && ${2:-} =~ ^[0-9]+$ ]]; then ROUNDS=$2
+elif (($#)); then echo "usage: bash bench/hot_text.sh [--rounds N]" >&2; exit 64; fi
+export PODGUARD_BUILD=${PODGUARD_BUILD:-$ROOT/build/static}
+BIN=$PODGUARD_BUILD/healthproxy/healthproxy
+LD_SCRIPT=$ROOT/healthproxy/hot_text.ld
+PY=/usr/bin/python3
+[[ -x $BIN && -f $BIN.map ]] || { echo "hot_text: build $BIN with the static preset first (it writes $BIN.map)" >&2; exit 1; }
+for tool in valgrind perf; do command -v $tool >/dev/null || { echo "hot_text: $tool is missing (scripts/install-deps.sh --test-tools)" >&2; exit 1; }; done
+
+source tests/lib/testlib.sh  # WORK (removed at exit), defer, free_port
+source tests/lib/postgres.sh
+pg_start >/dev/null || { echo "hot_text: PostgreSQL did not start" >&2; exit 1; }
+# On failure the list in the tree goes back to what it was (each round rewrites it in place).
+cp "$LD_SCRIPT" "$WORK/hot_text.ld.before"
+defer "[[ -f '$WORK/done' ]] || cp '$WORK/hot_text.ld.before' '$LD_SCRIPT'"
+# The app: 1 KiB or (/large) 64 KiB for a GET; a POST's body, Content-Length or chunked, read whole.
+cat >"$WORK/upstream.py" <<'PY'
+import http.server, sys
+class App(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            return
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            self.rfile.read(size + 2)
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""): pass
+    def reply(self, n):
+        self.send_response(200)
+        self.send_header("Content-Length", str(n))
+        self.end_headers()
+        self.wfile.write(b"x" * n)
+    def do_GET(self): self.reply(65536 if self.path == "/large" else 1024)
+    def do_POST(self): self.read_body(); self.reply(16)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), App).serve_forever()
+PY
+UP=$(free_port)
+"$PY" "$WORK/upstream.py" "$UP" &
+defer "kill $!"
+head -c 65536 /dev/urandom >"$WORK/64k"
+
+# workload WRAPPER...: healthproxy under WRAPPER (callgrind, perf, or nothing): started, ready (the
+# probe over TLS with SCRAM), GETs, uploads above and below --splice-min-size, a chunked upload, the
+# admin endpoints, two more probes, then SIGTERM and its drain.
+workload() {
+  local admin port pid i
+  admin=$(free_port) port=$(free_port)
+  DATABASE_URL="$(pg_url)?sslmode=require" "$@" "$BIN" --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" \
+    --upstream "127.0.0.1:$UP" --probe-interval 1s --drain-min 0s >"$WORK/healthproxy.log" 2>&1 &
+  pid=$!
+  defer "kill -KILL $pid 2>/dev/null"
+  for i in $(seq 600); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") != 200 ]]; then
+    echo "hot_text: healthproxy did not become ready:" >&2
+    tail -20 "$WORK/healthproxy.log" >&2
+    exit 1
+  fi
+  for i in $(seq 10); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" || true
+    curl -s -o /dev/null "http://127.0.0.1:$port/large" || true
+    curl -s -o /dev/null --data-binary @/etc/hostname "http://127.0.0.1:$port/small" || true
+    curl -s -o /dev/null --data-binary @"$WORK/64k" "http://127.0.0.1:$port/upload" || true
+    curl -s -o /dev/null -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/64k" "http://127.0.0.1:$port/chunked" || true
+  done
+  for path in metrics status livez startupz servingz; do curl -s -o /dev/null "http://127.0.0.1:$admin/$path" || true; done
+  sleep 2.5
+  # perf runs healthproxy as its child; valgrind and a bare start are healthproxy itself
+  kill -TERM "$(pgrep -P "$pid" -f -- "--listen 127.0.0.1:$port" || echo "$pid")" 2>/dev/null || true
+  wait "$pid" || true
+}
+
+echo "hot_text: the workload under callgrind"
+workload valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/callgrind.out"
+nm -n --defined-only "$BIN" >"$WORK/nm"
+"$PY" bench/lib/hot_text.py profile "$WORK/callgrind.out" "$BIN.map" "$WORK/nm" >"$WORK/profile.txt"
+: >"$WORK/faults.txt"
+for ((round = 1; ; round++)); do
+  "$PY" bench/lib/hot_text.py write "$LD_SCRIPT" "$WORK/profile.txt" "$WORK/faults.txt"
+  cmake --build "$PODGUARD_BUILD" --target healthproxy >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+  ((round <= ROUNDS)) || break
+  workload perf record -q -e page-faults -c 1 -d -o "$WORK/perf.data" --
+  cold=$(readelf -SW "$BIN" | sed -n 's/.* \.text  *PROGBITS  *\([0-9a-f]*\) .*/\1/p')
+  perf script -i "$WORK/perf.data" -F ip,addr 2>/dev/null | "$PY" bench/lib/hot_text.py faults "$BIN.map" "$cold" >"$WORK/new.txt"
+  echo "hot_text: round $round: $(wc -l <"$WORK/new.txt") sections faulted in the cold text"
+  [[ -s $WORK/new.txt ]] || break
+  ((round < ROUNDS)) || echo "hot_text: warning: still faulting in the cold text after $ROUNDS rounds (--rounds N for more)" >&2
+  cat "$WORK/new.txt" >>"$WORK/faults.txt"
+done
+touch "$WORK/done"
+echo "hot_text: $LD_SCRIPT written; $BIN relinked with it"
