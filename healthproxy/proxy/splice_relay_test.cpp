@@ -31,7 +31,7 @@ std::string pattern(std::size_t n) {
 
 std::string head_200(std::size_t length) { return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n"; }
 
-// The process's open descriptors, and the one number that `before` has and `after` does not.
+// The process's open descriptors.
 std::set<int> open_fds() {
   std::set<int> fds;
   if (DIR* d = ::opendir("/proc/self/fd")) {
@@ -41,9 +41,20 @@ std::set<int> open_fds() {
   }
   return fds;
 }
-int closed_descriptor(const std::set<int>& before, const std::set<int>& after) {
-  for (int fd : before)
-    if (!after.count(fd)) return fd;
+
+// Closes every session (as a drain does at --drain-max) and moves `replacement` to the descriptor
+// number that close freed, as the next connection or probe socket would take it. Returns that number
+// (the caller closes it), or -1 when the close freed none.
+int reuse_freed_descriptor(ProxyUnderTest& p, int replacement) {
+  auto before = open_fds();
+  p.close_all_sessions();
+  auto after = open_fds();
+  for (int fd : before) {
+    if (after.count(fd)) continue;
+    ::dup2(replacement, fd);
+    ::close(replacement);
+    return fd;
+  }
   return -1;
 }
 
@@ -237,12 +248,8 @@ TEST_CASE("--splice-min-size: a drain that closes the client mid-splice: the app
   std::this_thread::sleep_for(20ms);
   int other[2];
   REQUIRE(::pipe2(other, O_CLOEXEC | O_NONBLOCK) == 0);
-  auto before = open_fds();
-  p.close_all_sessions();
-  int stale = closed_descriptor(before, open_fds());
+  int stale = reuse_freed_descriptor(p, other[1]);
   REQUIRE(stale >= 0);
-  ::dup2(other[1], stale);
-  ::close(other[1]);
   app.send(pattern(100'000));
   pollfd pfd{other[0], POLLIN, 0};
   ::poll(&pfd, 1, 500);
@@ -265,12 +272,8 @@ TEST_CASE("--splice-min-size: a drain that closes the client mid-upload: no othe
   std::this_thread::sleep_for(300ms);
   int other[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, other) == 0);
-  auto before = open_fds();
-  p.close_all_sessions();
-  int stale = closed_descriptor(before, open_fds());
+  int stale = reuse_freed_descriptor(p, other[1]);
   REQUIRE(stale >= 0);
-  ::dup2(other[1], stale);
-  ::close(other[1]);
   const std::string secret = "BYTES-OF-ANOTHER-CONNECTION";
   ::send(other[0], secret.data(), secret.size(), MSG_NOSIGNAL);
   auto got = app->read_raw(20'000'000, 1500ms);
