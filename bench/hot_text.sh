@@ -28,71 +28,47 @@ PY=/usr/bin/python3
 [[ -x $BIN && -f $BIN.map ]] || { echo "hot_text: build $BIN with the static preset first (it writes $BIN.map)" >&2; exit 1; }
 for tool in valgrind perf; do command -v $tool >/dev/null || { echo "hot_text: $tool is missing (scripts/install-deps.sh --test-tools)" >&2; exit 1; }; done
 
-source tests/lib/testlib.sh  # WORK (removed at exit), defer, free_port
+source tests/lib/testlib.sh  # WORK (removed at exit), defer, free_port, wait_until
 source tests/lib/postgres.sh
 pg_start >/dev/null || { echo "hot_text: PostgreSQL did not start" >&2; exit 1; }
 # On failure the list in the tree goes back to what it was (each round rewrites it in place).
 cp "$LD_SCRIPT" "$WORK/hot_text.ld.before"
 defer "[[ -f '$WORK/done' ]] || cp '$WORK/hot_text.ld.before' '$LD_SCRIPT'"
-# The app: 1 KiB or (/large) 64 KiB for a GET; a POST's body, Content-Length or chunked, read whole.
-cat >"$WORK/upstream.py" <<'PY'
-import http.server, sys
-class App(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *args): pass
-    def read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            return
-        while size := int(self.rfile.readline().split(b";")[0], 16):
-            self.rfile.read(size + 2)
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""): pass
-    def reply(self, n):
-        self.send_response(200)
-        self.send_header("Content-Length", str(n))
-        self.end_headers()
-        self.wfile.write(b"x" * n)
-    def do_GET(self): self.reply(65536 if self.path == "/large" else 1024)
-    def do_POST(self): self.read_body(); self.reply(16)
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), App).serve_forever()
-PY
-UP=$(free_port)
-"$PY" "$WORK/upstream.py" "$UP" &
-defer "kill $!"
-head -c 65536 /dev/urandom >"$WORK/64k"
+source tests/lib/healthproxy.sh  # the stand-in app (FastAPI on uvicorn), hp_start
+app_start >/dev/null || { echo "hot_text: the stand-in app did not start" >&2; exit 1; }
+"$PY" -c 'import json; print(json.dumps({"note": "x" * 65536}))' >"$WORK/64k.json"
 
-# workload WRAPPER...: healthproxy under WRAPPER (callgrind, perf, or nothing): started, ready (the
-# probe over TLS with SCRAM), GETs, uploads above and below --splice-min-size, a chunked upload, the
-# admin endpoints, two more probes, then SIGTERM and its drain.
+# workload WRAPPER...: healthproxy under WRAPPER (callgrind, perf) in front of the stand-in app:
+# started, ready (the probe over TLS with SCRAM), JSON requests and answers above and below
+# --splice-min-size, a chunked upload, an SSE stream, the admin endpoints, two more probes, then
+# SIGTERM and its drain.
 workload() {
-  local admin port pid i
-  admin=$(free_port) port=$(free_port)
-  DATABASE_URL="$(pg_url)?sslmode=require" "$@" "$BIN" --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" \
-    --upstream "127.0.0.1:$UP" --probe-interval 1s --drain-min 0s >"$WORK/healthproxy.log" 2>&1 &
-  pid=$!
-  defer "kill -KILL $pid 2>/dev/null"
-  for i in $(seq 600); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") == 200 ]] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz") != 200 ]]; then
+  local i path
+  HP_WRAP=("$@")
+  DATABASE_URL="$(pg_url)?sslmode=require" hp_start hot-text --upstream "127.0.0.1:$APP_PORT" --probe-interval 1s \
+    --drain-min 0s --drain-max 5s || exit 1
+  HP_WRAP=()
+  if ! wait_until 60000 is_code 200 "$(admin_url /readyz)"; then
     echo "hot_text: healthproxy did not become ready:" >&2
-    tail -20 "$WORK/healthproxy.log" >&2
+    tail -20 "$HP_LOG" >&2
     exit 1
   fi
+  local json=(-H 'Content-Type: application/json')
   for i in $(seq 10); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" || true
-    curl -s -o /dev/null "http://127.0.0.1:$port/large" || true
-    curl -s -o /dev/null --data-binary @/etc/hostname "http://127.0.0.1:$port/small" || true
-    curl -s -o /dev/null --data-binary @"$WORK/64k" "http://127.0.0.1:$port/upload" || true
-    curl -s -o /dev/null -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/64k" "http://127.0.0.1:$port/chunked" || true
+    http_code "$(proxy_url /health)" >/dev/null || true
+    http_code "$(proxy_url /api/v1/headers)" >/dev/null || true
+    http_code -X POST "$(proxy_url /api/v1/touch)" >/dev/null || true
+    http_code "${json[@]}" --data-binary '{"a": 1}' "$(proxy_url /api/v1/echo)" >/dev/null || true
+    http_code "${json[@]}" --data-binary @"$WORK/64k.json" "$(proxy_url /api/v1/echo)" >/dev/null || true
+    http_code "${json[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/64k.json" "$(proxy_url /api/v1/echo)" >/dev/null || true
+    http_code "$(proxy_url '/api/v1/chat/stream?n=3&interval_ms=10')" >/dev/null || true
   done
-  for path in metrics status livez startupz servingz; do curl -s -o /dev/null "http://127.0.0.1:$admin/$path" || true; done
+  for path in /metrics /status /livez /startupz /servingz; do http_code "$(admin_url $path)" >/dev/null || true; done
   sleep 2.5
-  # perf runs healthproxy as its child; valgrind and a bare start are healthproxy itself
-  kill -TERM "$(pgrep -P "$pid" -f -- "--listen 127.0.0.1:$port" || echo "$pid")" 2>/dev/null || true
-  wait "$pid" || true
+  # SIGTERM to healthproxy itself: perf runs it as a child (valgrind's is the process itself), and
+  # the wrapper ends with it, within --drain-max.
+  kill -TERM "$(pgrep -P "$HP_PID" || echo "$HP_PID")" 2>/dev/null || true
+  wait "$HP_PID" || true
 }
 
 echo "hot_text: the workload under callgrind"
