@@ -13,13 +13,14 @@
 # events: a fault in the cold text names code callgrind's run did not reach (CPU-specific variants
 # such as AVX-512 memmove, which valgrind's CPU does not offer), added until a round finds none.
 #
-# Needs: the static build (PODGUARD_BUILD, default build/static), valgrind, perf, PostgreSQL 15
-# (tests/lib/postgres.sh), root. About 4 minutes (each round relinks). Review the diff of healthproxy/hot_text.ld and commit it.
+# Needs: root, the static build (PODGUARD_BUILD, default build/static), and what
+# `scripts/install-deps.sh --test-tools` installs: valgrind, perf, PostgreSQL 15, the stand-in app's
+# FastAPI and uvicorn. About 4 minutes (each round relinks). Review the diff of healthproxy/hot_text.ld and commit it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 ROUNDS=8
-if [[ ${1:-} == --rounds && ${2:-} =~ ^[0-9]+$ ]]; then ROUNDS=$2
+if (($# == 2)) && [[ $1 == --rounds && $2 =~ ^[0-9]+$ ]]; then ROUNDS=$((10#$2))
 elif (($#)); then echo "usage: bash bench/hot_text.sh [--rounds N]" >&2; exit 64; fi
 export PODGUARD_BUILD=${PODGUARD_BUILD:-$ROOT/build/static}
 BIN=$PODGUARD_BUILD/healthproxy/healthproxy
@@ -45,7 +46,7 @@ app_start >/dev/null || { echo "hot_text: the stand-in app did not start" >&2; e
 workload() {
   local i path
   HP_WRAP=("$@")
-  DATABASE_URL="$(pg_url)?sslmode=require" hp_start hot-text --upstream "127.0.0.1:$APP_PORT" --probe-interval 1s \
+  HP_START_MS=60000 DATABASE_URL="$(pg_url)?sslmode=require" hp_start hot-text --upstream "127.0.0.1:$APP_PORT" --probe-interval 1s \
     --drain-min 0s --drain-max 5s || exit 1
   HP_WRAP=()
   if ! wait_until 60000 is_code 200 "$(admin_url /readyz)"; then
@@ -75,6 +76,11 @@ echo "hot_text: the workload under callgrind"
 workload valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/callgrind.out"
 nm -n --defined-only "$BIN" >"$WORK/nm"
 "$PY" bench/lib/hot_text.py profile "$WORK/callgrind.out" "$BIN.map" "$WORK/nm" >"$WORK/profile.txt"
+# A list far shorter than the committed one means the profile went wrong, not that the code shrank.
+if (($(wc -l <"$WORK/profile.txt") < $(grep -c '^    \*' "$LD_SCRIPT") / 2)); then
+  echo "hot_text: the profile names $(wc -l <"$WORK/profile.txt") sections, under half of $LD_SCRIPT's; not writing it" >&2
+  exit 1
+fi
 : >"$WORK/faults.txt"
 for ((round = 1; ; round++)); do
   "$PY" bench/lib/hot_text.py write "$LD_SCRIPT" "$WORK/profile.txt" "$WORK/faults.txt"

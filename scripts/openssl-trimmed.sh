@@ -17,9 +17,11 @@
 # The source: `apt-get source openssl` through deb-src entries made from this machine's own apt
 # sources (apt checks each file against the signed Sources index; dpkg-source applies Debian's
 # patches). The newest version the mirror serves in full is taken. Idempotent: does nothing when
-# PREFIX already holds a build of the same options. Needs root (apt), dpkg-dev, perl and make.
+# PREFIX already holds a build of the same options, of whatever version: to take a newer source
+# version, remove PREFIX first. Needs root (apt), dpkg-dev, perl, make and a C compiler.
 set -euo pipefail
 
+if (($# > 1)) || [[ ${1:-} == -* ]]; then echo "usage: bash scripts/openssl-trimmed.sh [PREFIX]" >&2; exit 64; fi
 PREFIX=$(realpath -m "${1:-/opt/podguard/openssl}")  # absolute: Configure needs it, and it is replaced whole
 OPTIONS=(
   no-shared no-module no-legacy no-tests
@@ -50,6 +52,9 @@ if [[ -f $STAMP && -f $PREFIX/lib/libcrypto.a && -f $PREFIX/lib/libssl.a ]] && g
   exit 0
 fi
 # PREFIX is replaced whole, so it must be empty or one of ours: never /usr/local or the like.
+if [[ -e $PREFIX || -L $PREFIX ]] && [[ ! -d $PREFIX || -L $PREFIX ]]; then
+  die "$PREFIX exists and is not a directory"
+fi
 if [[ -d $PREFIX && ! -f $STAMP && -n $(ls -A "$PREFIX") ]]; then
   die "$PREFIX is not empty and holds no build of this script: give an empty or new directory"
 fi

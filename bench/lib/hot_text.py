@@ -137,15 +137,19 @@ def write(out_path, pattern_files):
 
 
 def main():
-    cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "profile":
-        profile(*args)
-    elif cmd == "faults":
-        faults(*args)
-    elif cmd == "write":
-        write(args[0], args[1:])
+    cmd, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if cmd == "profile" and len(args) == 3:
+        run = lambda: profile(*args)
+    elif cmd == "faults" and len(args) == 2:
+        run = lambda: faults(*args)
+    elif cmd == "write" and args:
+        run = lambda: write(args[0], args[1:])
     else:
-        sys.exit(f"hot_text.py: unknown command {cmd}")
+        sys.exit(__doc__)
+    try:
+        run()
+    except (OSError, ValueError) as e:  # an unreadable file, a malformed address
+        sys.exit(f"hot_text.py {cmd}: {e}")
 
 
 if __name__ == "__main__":

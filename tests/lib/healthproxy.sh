@@ -32,7 +32,8 @@ app_start() {
 
 # hp_start NAME [FLAGS...]: healthproxy on free loopback ports, logging to $WORK/hp-NAME.log; waits
 # for /startupz. Sets HP_PID, HP_PORT, HP_ADMIN, HP_LOG. The database URL comes from DATABASE_URL
-# (export it, or pass it as VAR=value before the call). HP_WRAP (an array) runs it under a wrapper.
+# (export it, or pass it as VAR=value before the call). HP_WRAP (an array) runs it under a wrapper;
+# HP_START_MS (default 5000) bounds the wait, for a slow one such as valgrind.
 hp_start() {
   local name=$1; shift
   HP_PORT=$(free_port)
@@ -42,7 +43,7 @@ hp_start() {
   "${HP_WRAP[@]}" "$HEALTHPROXY" --listen "127.0.0.1:$HP_PORT" --admin "127.0.0.1:$HP_ADMIN" "$@" >"$HP_LOG" 2>&1 &
   HP_PID=$!
   defer "kill -9 $HP_PID 2>/dev/null"
-  if ! wait_until 5000 is_code 200 "$(admin_url /startupz)"; then
+  if ! wait_until "${HP_START_MS:-5000}" is_code 200 "$(admin_url /startupz)"; then
     echo "healthproxy ($name) did not start:"; cat "$HP_LOG"; return 1
   fi
 }
