@@ -9,6 +9,7 @@ OUT/results.md, OUT/machine.md, OUT/throughput.png and OUT/latency.png.
 import json
 import math
 import os
+import statistics
 import sys
 
 LABEL = {
@@ -40,10 +41,47 @@ def load(out):
     failures_path = os.path.join(raw, "failures.txt")
     failures = [l.strip() for l in open(failures_path)] if os.path.exists(failures_path) else []
     return {
-        "config": js("config"), "machine": js("machine"), "throughput": jsonl("throughput"), "latency": jsonl("latency"),
+        "config": js("config"), "machine": js("machine"),
+        "throughput": by_median([tp_derive(r) for r in jsonl("throughput")], ("proxy", "size", "conns"),
+                                sums=("non2xx", "errors_connect", "errors_read", "errors_write", "errors_timeout", "socket_errors"),
+                                ranges=("rps", "cpu_per_100k")),
+        "latency": by_median(jsonl("latency"), ("proxy", "rate"), sums=("errors",), ranges=("p99_us",)),
         "memory": jsonl("memory"), "startup": jsonl("startup"), "faults": jsonl("faults"), "sizes": jsonl("sizes"),
-        "sse": jsonl("sse"), "failures": [f for f in failures if f],
+        "sse": by_median([sse_derive(r) for r in jsonl("sse")], ("proxy",), sums=("errors", "failed", "silent"),
+                         ranges=("cpu_pct_per_1000", "rss_kib", "p99_us")),
+        "failures": [f for f in failures if f],
     }
+
+
+def by_median(rows, key, sums=(), ranges=()):
+    """Merges the rows of one cell measured in several rounds (bench/run.sh --rounds N; the field
+    "round") into one row per key: every numeric field is its median over the rounds (the mean of
+    the two middle values for an even count), the counts in `sums` are summed (errors over all
+    rounds), a boolean is true when it was in any round, other fields come from the first round.
+    Adds "rounds" (how many) and, for each field in `ranges`, "<field>_range": (min, max).
+    One round gives its row unchanged, plus rounds = 1."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(tuple(r.get(k) for k in key), []).append(r)
+    merged = []
+    for group in groups.values():
+        m = dict(group[0])
+        for f in {f for r in group for f in r} - set(key):
+            vals = [r.get(f) for r in group if r.get(f) is not None]
+            if not vals:
+                continue
+            if all(isinstance(v, bool) for v in vals):
+                m[f] = any(vals)
+            elif all(isinstance(v, (int, float)) for v in vals):
+                # (the same value in every round stays as it is: an int stays an int)
+                m[f] = sum(vals) if f in sums else vals[0] if min(vals) == max(vals) else statistics.median(vals)
+        for f in ranges:
+            vals = [r[f] for r in group if isinstance(r.get(f), (int, float))]
+            m[f + "_range"] = (min(vals), max(vals)) if vals else None
+        m["rounds"] = len(group)
+        m.pop("round", None)
+        merged.append(m)
+    return merged
 
 
 # ---- derived numbers -------------------------------------------------------------------------
@@ -84,6 +122,14 @@ def fmt_ms(us, digits=3):
 
 def fmt(v, digits=2):
     return "–" if v is None else f"{v:.{digits}f}"
+
+
+def spread(r, field, show):
+    """" (lo–hi)" over the rounds of a merged row (by_median), shown with `show`; "" for one round."""
+    rng = r.get(field + "_range")
+    if not rng or (r.get("rounds") or 1) < 2:
+        return ""
+    return f" ({show(rng[0])}–{show(rng[1])})"
 
 
 def pct(values, p):
@@ -127,7 +173,7 @@ def goals(d):
     else:
         rows.append(("RSS idle (started and ready)", "≤ 4 MiB", "not measured", None))
         rows.append(("RSS with 1,000 keep-alive connections", "≤ 16 MiB", "not measured", None))
-    sse = {r["proxy"]: sse_derive(r) for r in d.get("sse", [])}
+    sse = {r["proxy"]: r for r in d.get("sse", [])}
     if sse.get("healthproxy") and (sse.get("haproxy") or sse.get("nginx")):
         h = sse["healthproxy"]
         peers = [sse[p] for p in ("haproxy", "nginx") if sse.get(p)]
@@ -149,6 +195,52 @@ def goals(d):
                      f"median {st['median_ms']:.2f} ms, max {st['max_ms']:.2f} ms ({st['ok']} trials)", st["median_ms"] <= 20))
     else:
         rows.append(("startup: exec → first 200 from /livez", "≤ 20 ms", "not measured", None))
+    return rows
+
+
+def peer_rows(d):
+    """(cell, healthproxy, HAProxy, nginx, goal, met: True/False/None) rows: issue 13's goals, each cell
+    of healthproxy against the peers measured in the same run."""
+    c, tp, rows = d["config"], d["throughput"], []
+
+    def judge(name, h, a, x, goal, better, show):
+        peers = [v for v in (a, x) if v is not None]
+        met = None if h is None or not peers else all(better(h, v) for v in peers)
+        rows.append((name, show(h), show(a), show(x), goal, met))
+
+    def get(proxy, field, **kw):
+        r = find(tp, proxy=proxy, **kw)
+        return None if not r or r["bad"] else r.get(field)
+
+    for size in c.get("sizes", []):
+        for n in c.get("conns", []):
+            judge(f"{size.replace('k', ' KiB')}, {n:,} conn: requests/s", *(get(p, "rps", size=size, conns=n) for p in ("healthproxy", "haproxy", "nginx")),
+                  "≥ the best peer", lambda h, v: h >= v, fmt_int)
+    for size in c.get("sizes", []):
+        for n in c.get("conns", []):
+            h, a = (get(p, "cpu_per_100k", size=size, conns=n) for p in ("healthproxy", "haproxy"))
+            x = get("nginx", "cpu_per_100k", size=size, conns=n)
+            met = None if h is None or a is None else h <= a
+            rows.append((f"{size.replace('k', ' KiB')}, {n:,} conn: proxy CPU s per 100k requests", fmt(h), fmt(a), fmt(x), "≤ HAProxy", met))
+    h, a, x = (get(p, "p99_us", size="1k", conns=1000) for p in ("healthproxy", "haproxy", "nginx"))
+    rows.append(("1 KiB, 1,000 conn: p99 ms (wrk)", fmt_ms(h, 1), fmt_ms(a, 1), fmt_ms(x, 1), "≤ HAProxy", None if h is None or a is None else h <= a))
+    base = find(d["latency"], proxy="direct", rate=GOAL_RATE)
+    added = {p: (r["p99_us"] - base["p99_us"]) for p in ("healthproxy", "haproxy", "nginx")
+             if base and (r := find(d["latency"], proxy=p, rate=GOAL_RATE)) and not r.get("errors")}
+    show = lambda v: "–" if v is None else f"{v / 1000:+.3f}"
+    h, a, x = (added.get(p) for p in ("healthproxy", "haproxy", "nginx"))
+    rows.append((f"added p99 ms at a fixed {GOAL_RATE:,} req/s", show(h), show(a), show(x), "≤ HAProxy", None if h is None or a is None else h <= a))
+    m = find(d["memory"], proxy="healthproxy")
+    rows.append(("RSS idle MiB (TLS probe on)", fmt(mib(m["idle_rss_kib"])) if m else "–",
+                 fmt(mib(find(d["memory"], proxy="haproxy")["idle_rss_kib"])) if find(d["memory"], proxy="haproxy") else "–",
+                 fmt(mib(find(d["memory"], proxy="nginx")["idle_rss_kib"])) if find(d["memory"], proxy="nginx") else "–",
+                 "≤ 4 MiB", None if not m else m["idle_rss_kib"] <= 4 * 1024))
+    sse = {r["proxy"]: r for r in d.get("sse", [])}
+    for field, name, showf in (("rss_kib", "SSE: RSS MiB", lambda v: fmt(mib(v))), ("cpu_pct_per_1000", "SSE: CPU % of a core per 1,000 streams", fmt)):
+        h, a, x = (sse.get(p, {}).get(field) for p in ("healthproxy", "haproxy", "nginx"))
+        judge(name, h, a, x, "the lowest", lambda h, v: h <= v, lambda v: "–" if v is None else showf(v))
+    h, a, x = (sse.get(p, {}).get("errors") for p in ("healthproxy", "haproxy", "nginx"))
+    rows.append(("SSE: stream errors", *(("–" if v is None else str(v)) for v in (h, a, x)), "0", None if h is None else h == 0))
     return rows
 
 
@@ -175,7 +267,7 @@ def sse_derive(r):
 
 def sse_md(d, add):
     c = d["config"]
-    rows = [sse_derive(r) for r in d["sse"]]
+    rows = d["sse"]
     add("## Server-sent events (bench/sse.py)\n")
     add(f"{c.get('sse_streams', '?'):,} streams opened over {c.get('sse_ramp_s', '?')} s through each path to an asyncio app "
         "that holds them and writes one small event per stream per second (phases spread over the second); "
@@ -197,14 +289,14 @@ def sse_md(d, add):
             f"{fmt_ms(r.get('max_us'))} | {fmt(mib(r['rss_kib'])) if r.get('rss_kib') else '–'} | "
             f"{fmt(mib(r['rss_anon_kib'])) if r.get('rss_anon_kib') else '–'} | {fmt(mib(r['pss_kib'])) if r.get('pss_kib') else '–'} | "
             f"{fmt(r['cpu_pct'], 1) if r['cpu_pct'] is not None else '–'} | "
-            f"{fmt(r['cpu_pct_per_1000'], 2) if r['cpu_pct_per_1000'] is not None else '–'} |")
+            f"{fmt(r['cpu_pct_per_1000'], 2) + spread(r, 'cpu_pct_per_1000', fmt) if r['cpu_pct_per_1000'] is not None else '–'} |")
     add("")
 
 
 def results_md(d, smoke):
     c, m = d["config"], d["machine"]
     set_labels(c.get("threads", 1))
-    tp = [tp_derive(r) for r in d["throughput"]]
+    tp = d["throughput"]
     L = []
     add = L.append
     add("# healthproxy benchmark results\n")
@@ -212,6 +304,10 @@ def results_md(d, smoke):
         f"{c.get('mode', '?')} mode, wall time "
         f"{c.get('wall_s', '?')} s. Machine and versions: [machine.md](machine.md). How it is measured: "
         f"[bench/README.md](../README.md). Pinning: {c.get('pinning', '?')}.\n")
+    if (c.get("rounds") or 1) > 1:
+        add(f"**{c['rounds']} rounds**: every throughput, latency and SSE cell ran once per round, the paths in a "
+            "different order each round (`--rounds`). Each number is the cell's median over the rounds; the range "
+            "over the rounds is in parentheses where shown. Errors are summed over the rounds.\n")
     if smoke:
         add("**Smoke run**: tiny durations on a possibly busy machine. The numbers only show that every "
             "measurement works; they are not judged against the goals.\n")
@@ -227,6 +323,15 @@ def results_md(d, smoke):
     for g, t, meas, met in goals({**d, "throughput": tp}):
         verdict = "not judged (smoke run)" if smoke else ("n/a" if met is None else ("**met**" if met else "**not met**"))
         add(f"| {g} | {t} | {meas} | {verdict} |")
+    add("")
+    add("## healthproxy against the peers, cell by cell\n")
+    add("Issue 13's goals, judged on this run's numbers (medians when it had rounds). A cell with errors or "
+        "wrong-sized responses shows –: healthproxy's is not judged, a peer's is left out of the comparison.\n")
+    add("| cell | healthproxy | HAProxy 2.6 | nginx 1.22 | goal | " + ("judged" if smoke else "met") + " |")
+    add("|---|---:|---:|---:|---|---|")
+    for cell, h, a, x, goal, met in peer_rows({**d, "throughput": tp}):
+        verdict = "not judged (smoke run)" if smoke else ("n/a" if met is None else ("**met**" if met else "**not met**"))
+        add(f"| {cell} | {h} | {a} | {x} | {goal} | {verdict} |")
     add("")
     add("For context, published numbers for other sidecars: Envoy as an Istio sidecar uses about 60 MB of "
         "memory; linkerd2-proxy 17–26 MB; two Istio sidecars (client and server) add 0.228 ms at p90 and "
@@ -252,7 +357,8 @@ def results_md(d, smoke):
             cells = []
             for n in conns:
                 r = find(tp, proxy=p, size=size, conns=n)
-                cells.append("–" if not r else fmt_int(r["rps"]) + (" ⚠" if r["bad"] else "") + (" ¹" if r.get("zero_in_s") else ""))
+                cells.append("–" if not r else fmt_int(r["rps"]) + spread(r, "rps", fmt_int) + (" ⚠" if r["bad"] else "")
+                             + (" ¹" if r.get("zero_in_s") else ""))
             add(f"| {LABEL.get(p, p)} | " + " | ".join(cells) + " |")
         add("")
         slow = [r for r in tp if r.get("size") == size and r.get("zero_in_s")]
@@ -295,7 +401,7 @@ def results_md(d, smoke):
 
             def added(k):
                 return "–" if not base or p == "direct" else f"{(r[k] - base[k]) / 1000:+.3f}"
-            add(f"| {rate:,} | {LABEL.get(p, p)} | {fmt_ms(r['p50_us'])} | {fmt_ms(r['p90_us'])} | {fmt_ms(r['p99_us'])} | "
+            add(f"| {rate:,} | {LABEL.get(p, p)} | {fmt_ms(r['p50_us'])} | {fmt_ms(r['p90_us'])} | {fmt_ms(r['p99_us'])}{spread(r, 'p99_us', fmt_ms)} | "
                 f"{fmt_ms(r['p999_us'])} | {fmt_ms(r['max_us'])} | {added('p50_us')} | {added('p99_us')} | {added('p999_us')} | "
                 f"{fmt_int(r['achieved_rps'])} | {fmt_ms(r['send_lag_p99_us'])} | {r['errors']}"
                 + (f" {r['error_kinds']}" if r["errors"] else "") + " |")
@@ -411,7 +517,7 @@ def charts(d, out):
 
     c = d["config"]
     paths, conns, sizes = c.get("paths", []), c.get("conns", []), c.get("sizes", [])
-    tp = [tp_derive(r) for r in d["throughput"]]
+    tp = d["throughput"]
     fig, axes = plt.subplots(len(sizes), 2, figsize=(13, 4.2 * max(1, len(sizes))), squeeze=False)
     width = 0.8 / max(1, len(paths))
     for i, size in enumerate(sizes):
@@ -467,7 +573,7 @@ def check(d):
     c = d["config"]
     sections = c.get("sections", [])
     problems = list(d["failures"])
-    tp = [tp_derive(r) for r in d["throughput"]]
+    tp = d["throughput"]
     if "throughput" in sections:
         for p in c["paths"]:
             for size in c["sizes"]:
@@ -513,7 +619,6 @@ def check(d):
             if not r or not r.get("events"):
                 problems.append(f"sse {p}: no numbers")
             else:
-                r = sse_derive(r)
                 if r["errors"]:
                     problems.append(f"sse {p}: {r['errors']} stream errors ({r.get('opened')}/{r.get('streams')} open, "
                                     f"{r.get('failed')} failed, {r.get('silent')} silent: {r.get('error_kinds')})")

@@ -2,7 +2,7 @@
 # bench/run.sh: measures healthproxy against direct access, HAProxy and nginx on this machine, in one
 # run, with the same upstream nginx for every path (bench/README.md).
 #
-#   bash bench/run.sh [--smoke] [--out DIR] [--images] [--no-pin] [--only SECTIONS]
+#   bash bench/run.sh [--smoke] [--out DIR] [--images] [--no-pin] [--only SECTIONS] [--rounds N]
 #                     [--threads N] [--proxy-cpus LIST] [--load-cpus LIST]
 #
 #   --smoke     every measurement at a tiny scale (2-3 minutes) into a temporary directory; exits 1
@@ -12,6 +12,10 @@
 #   --images    docker build the healthproxy image first (otherwise an existing one is measured)
 #   --no-pin    no CPU pinning (default: the proxy under test on CPU 1, everything else on CPU 0)
 #   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes,sse
+#   --rounds N  run the throughput, latency and SSE cells N times (default 1), every path once per
+#               round, each round starting one path further on; results.md shows each cell's median
+#               over the rounds and its range. A VM's speed drifts by more than the gaps between the
+#               proxies over one run; 3 rounds is what bench/results holds.
 #   --threads N every proxy with N threads: healthproxy --threads N, HAProxy nbthread N, nginx N
 #               workers (default 1; with 1 the paths healthproxy-2t and healthproxy-copy run too)
 #   --proxy-cpus LIST, --load-cpus LIST   the pinning, in taskset's syntax (defaults 1 and 0)
@@ -22,7 +26,7 @@ set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 
-MODE=full OUT= IMAGES=no PIN=yes ONLY=throughput,latency,memory,startup,faults,sizes,sse PROXY_THREADS=1
+MODE=full OUT= IMAGES=no PIN=yes ONLY=throughput,latency,memory,startup,faults,sizes,sse PROXY_THREADS=1 ROUNDS=1
 while (($#)); do
   case $1 in
     --smoke) MODE=smoke ;;
@@ -30,6 +34,7 @@ while (($#)); do
     --images) IMAGES=yes ;;
     --no-pin) PIN=no ;;
     --only) ONLY=${2:?--only needs a list}; shift ;;
+    --rounds) ROUNDS=${2:?--rounds needs a number}; shift ;;
     --threads) PROXY_THREADS=${2:?--threads needs a number}; shift ;;
     --proxy-cpus) PROXY_CPUS=${2:?--proxy-cpus needs a CPU list}; shift ;;
     --load-cpus) LOAD_CPUS=${2:?--load-cpus needs a CPU list}; shift ;;
@@ -46,6 +51,7 @@ source "$BENCH_DIR/lib/measure.sh"
 
 # ---- scale ----
 [[ $PROXY_THREADS =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --threads needs a positive number" >&2; exit 64; }
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --rounds needs a positive number" >&2; exit 64; }
 PATHS=(direct healthproxy haproxy nginx)
 ((PROXY_THREADS == 1)) && PATHS+=(healthproxy-2t healthproxy-copy)
 SSE_PATHS=(direct healthproxy haproxy nginx)
@@ -151,7 +157,8 @@ json.dump({"mode": "$MODE", "paths": "${PATHS[*]}".split(), "sizes": "${SIZES[*]
            "hold_conns": $HOLD_CONNS, "hold_s": $HOLD, "startup_trials": $STARTUP_TRIALS,
            "fault_trials": $FAULT_TRIALS, "fault_hold_s": $FAULT_HOLD, "fault_flags": "${FAULT_FLAGS[*]}",
            "sections": "$ONLY".split(","), "pinning": "$PIN_LAYOUT", "threads": $PROXY_THREADS,
-           "sse_paths": "${SSE_PATHS[*]}".split(), "sse_streams": $SSE_STREAMS, "sse_seconds": $SSE_SECONDS, "sse_ramp_s": $SSE_RAMP},
+           "sse_paths": "${SSE_PATHS[*]}".split(), "sse_streams": $SSE_STREAMS, "sse_seconds": $SSE_SECONDS, "sse_ramp_s": $SSE_RAMP,
+           "rounds": $ROUNDS},
           open(sys.argv[1], "w"), indent=1)
 PY
 
@@ -165,36 +172,54 @@ DATABASE_URL=$(pg_url)
 log "starting the upstream nginx"
 upstream_start || { note_failure "the upstream nginx did not start"; exit 1; }
 
-# ---- per path: memory on a fresh start, then throughput and latency ----
-for path in "${PATHS[@]}"; do
-  if want memory && [[ $path != direct ]]; then
+# ---- memory: each path freshly started, once ----
+if want memory; then
+  for path in "${PATHS[@]}"; do
+    [[ $path == direct ]] && continue
     log "memory: $path"
     memory_measure "$path"
-  fi
+  done
+fi
+
+# rotated OFFSET NAME...: the names starting at index OFFSET (mod their count), wrapping around.
+rotated() {
+  local offset=$1; shift
+  local n=$# i
+  for ((i = 0; i < n; i++)); do
+    local k=$(( (offset + i) % n + 1 ))
+    echo "${!k}"
+  done
+}
+
+# ---- per round, per path: throughput and latency; then the SSE streams ----
+# ROUND goes into every record (report.py takes each cell's median over the rounds).
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+  ((ROUNDS > 1)) && log "round $ROUND of $ROUNDS"
   if want throughput || want latency; then
-    log "load: $path"
-    if ! proxy_start "$path"; then note_failure "load $path: the proxy did not start"; proxy_stop; continue; fi
-    if want throughput; then
-      for size in "${SIZES[@]}"; do for conns in "${CONNS[@]}"; do throughput_cell "$size" "$conns"; done; done
-    fi
-    if want latency; then
-      for rate in "${RATES[@]}"; do latency_cell "$rate"; done
-    fi
-    if [[ $path == healthproxy* ]] && ! is_code 200 "http://127.0.0.1:$HP_ADMIN/readyz"; then
-      note_failure "load $path: /readyz was not 200 after the load"
-    fi
-    if [[ $path == healthproxy* ]]; then  # its own view: requests by code, upstream errors, rejections
-      cp "$HP_LOG" "$RAW/$path.log"
-      curl -s -m 5 "http://127.0.0.1:$HP_ADMIN/metrics" >"$RAW/$path.metrics" || true
-    fi
-    proxy_stop
+    for path in $(rotated $((ROUND - 1)) "${PATHS[@]}"); do
+      log "load: $path"
+      if ! proxy_start "$path"; then note_failure "load $path (round $ROUND): the proxy did not start"; proxy_stop; continue; fi
+      if want throughput; then
+        for size in "${SIZES[@]}"; do for conns in "${CONNS[@]}"; do throughput_cell "$size" "$conns"; done; done
+      fi
+      if want latency; then
+        for rate in "${RATES[@]}"; do latency_cell "$rate"; done
+      fi
+      if [[ $path == healthproxy* ]] && ! is_code 200 "http://127.0.0.1:$HP_ADMIN/readyz"; then
+        note_failure "load $path (round $ROUND): /readyz was not 200 after the load"
+      fi
+      if [[ $path == healthproxy* ]]; then  # its own view: requests by code, upstream errors, rejections
+        cp "$HP_LOG" "$RAW/$path.log"
+        curl -s -m 5 "http://127.0.0.1:$HP_ADMIN/metrics" >"$RAW/$path.metrics" || true
+      fi
+      proxy_stop
+    done
+  fi
+  if want sse; then
+    log "server-sent events: $SSE_STREAMS streams, ${SSE_SECONDS} s"
+    for path in $(rotated $((ROUND - 1)) "${SSE_PATHS[@]}"); do sse_measure "$path"; done
   fi
 done
-
-if want sse; then
-  log "server-sent events: $SSE_STREAMS streams, ${SSE_SECONDS} s"
-  for path in "${SSE_PATHS[@]}"; do sse_measure "$path"; done
-fi
 if want startup; then log "startup"; startup_measure; fi
 if want faults; then log "database faults"; faults_measure; fi
 if want sizes; then log "sizes"; sizes_measure; fi

@@ -35,7 +35,8 @@ throughput_cell() {
   local proxy_ticks=null
   [[ -n $pids ]] && proxy_ticks=$((p1 - p0))
   record "$RAW/throughput.jsonl" "$json" proxy="$PROXY_NAME" size="$size" size_bytes="${SIZE_BYTES[$size]}" \
-    conns="$conns" wrk_threads="$threads" duration_s="$dur" zero_in_s="$rerun" proxy_cpu_ticks="$proxy_ticks" upstream_cpu_ticks=$((u1 - u0)) clk_tck="$CLK_TCK"
+    conns="$conns" wrk_threads="$threads" duration_s="$dur" zero_in_s="$rerun" proxy_cpu_ticks="$proxy_ticks" upstream_cpu_ticks=$((u1 - u0)) clk_tck="$CLK_TCK" \
+    round="${ROUND:-1}"
   log "  $PROXY_NAME $size c=$conns: $(summary "$json" '"%.0f req/s, p50 %.0f us, p99 %.0f us, non-2xx %d, socket errors %d" % (d["rps"], d["p50_us"], d["p99_us"], d["non2xx"], d["errors_connect"] + d["errors_read"] + d["errors_write"] + d["errors_timeout"])')"
 }
 
@@ -45,7 +46,7 @@ latency_cell() {
   out=$(timeout $((LAT_DUR + 40)) "${PIN_LOAD[@]}" "$LOADGEN" rate --target "127.0.0.1:$PROXY_PORT" --path /1k \
     --rate "$rate" --duration "${LAT_DUR}s" --warmup "${LAT_WARM}s" --connections 16 --expect-size 1024 2>>"$WORK/loadgen.log")
   if [[ -z $out ]]; then note_failure "latency $PROXY_NAME ${rate}/s: podguard_loadgen gave no numbers"; return; fi
-  record "$RAW/latency.jsonl" "$out" proxy="$PROXY_NAME" rate="$rate"
+  record "$RAW/latency.jsonl" "$out" proxy="$PROXY_NAME" rate="$rate" round="${ROUND:-1}"
   log "  $PROXY_NAME ${rate}/s: $(summary "$out" '"p50 %s us, p99 %s us, p99.9 %s us, errors %s" % (d["p50_us"], d["p99_us"], d["p999_us"], d["errors"])')"
 }
 
@@ -175,7 +176,8 @@ sizes_measure() {
       note_failure "image: images/local-base.sh failed: $(tail -3 "$WORK/local-base.log" | tr '\n' ' ')"
     fi
     log "  building podguard/healthproxy:bench (docker build -f images/Dockerfile --target healthproxy)"
-    if ! (cd "$REPO" && timeout 3600 docker build -q -f images/Dockerfile --target healthproxy -t podguard/healthproxy:bench . \
+    source "$REPO/tests/lib/image_build.sh"  # takes turns with the tests' builds of the same Dockerfile
+    if ! (cd "$REPO" && timeout 3600 flock "$IMAGE_BUILD_LOCK" docker build -q -f images/Dockerfile --target healthproxy -t podguard/healthproxy:bench . \
           >"$WORK/docker-build.log" 2>&1); then
       note_failure "image: docker build failed: $(tail -3 "$WORK/docker-build.log" | tr '\n' ' ')"
     fi
@@ -246,6 +248,6 @@ sse_measure() {
   [[ -n $pids ]] && ticks=$((p1 - p0))
   open_s=$(grep '"phase": "open"' "$out" | head -1 | sed -n 's/.*"open_s": \([0-9.]*\).*/\1/p')
   record "$RAW/sse.jsonl" "$done_json" proxy="$name" rss_kib="$rss" rss_anon_kib="$anon" pss_kib="$pss" open_s="${open_s:-null}" \
-    proxy_cpu_ticks="$ticks" cpu_window_ms=$((t1 - t0)) clk_tck="$CLK_TCK"
+    proxy_cpu_ticks="$ticks" cpu_window_ms=$((t1 - t0)) clk_tck="$CLK_TCK" round="${ROUND:-1}"
   log "  $name: $(summary "$done_json" '"%d/%d streams open, %d failed, %d silent, %d events, p99 %s us" % (d["opened"], d["streams"], d["failed"], d["silent"], d["events"], d["p99_us"])')"
 }
