@@ -57,7 +57,8 @@ def by_median(rows, key, sums=(), ranges=()):
     """Merges the rows of one cell measured in several rounds (bench/run.sh --rounds N; the field
     "round") into one row per key: every numeric field is its median over the rounds (the mean of
     the two middle values for an even count), the counts in `sums` are summed (errors over all
-    rounds), a boolean is true when it was in any round, other fields come from the first round.
+    rounds), a boolean is true when it was in any round (size_ok: in every round), a dict of counts
+    (error_kinds) adds up per key, other fields come from the first round.
     Adds "rounds" (how many) and, for each field in `ranges`, "<field>_range": (min, max).
     One round gives its row unchanged, plus rounds = 1."""
     groups = {}
@@ -71,7 +72,13 @@ def by_median(rows, key, sums=(), ranges=()):
             if not vals:
                 continue
             if all(isinstance(v, bool) for v in vals):
-                m[f] = any(vals)
+                m[f] = all(vals) if f == "size_ok" else any(vals)
+            elif all(isinstance(v, dict) for v in vals) and len(vals) > 1:
+                counts = {}
+                for v in vals:
+                    for k, n in v.items():
+                        counts[k] = counts.get(k, 0) + n if isinstance(n, (int, float)) else n
+                m[f] = counts
             elif all(isinstance(v, (int, float)) for v in vals):
                 # (the same value in every round stays as it is: an int stays an int)
                 m[f] = sum(vals) if f in sums else vals[0] if min(vals) == max(vals) else statistics.median(vals)
@@ -222,8 +229,10 @@ def peer_rows(d):
             x = get("nginx", "cpu_per_100k", size=size, conns=n)
             met = None if h is None or a is None else h <= a
             rows.append((f"{size.replace('k', ' KiB')}, {n:,} conn: proxy CPU s per 100k requests", fmt(h), fmt(a), fmt(x), "≤ HAProxy", met))
-    h, a, x = (get(p, "p99_us", size="1k", conns=1000) for p in ("healthproxy", "haproxy", "nginx"))
-    rows.append(("1 KiB, 1,000 conn: p99 ms (wrk)", fmt_ms(h, 1), fmt_ms(a, 1), fmt_ms(x, 1), "≤ HAProxy", None if h is None or a is None else h <= a))
+    for size in c.get("sizes", []):
+        h, a, x = (get(p, "p99_us", size=size, conns=1000) for p in ("healthproxy", "haproxy", "nginx"))
+        rows.append((f"{size.replace('k', ' KiB')}, 1,000 conn: p99 ms (wrk)", fmt_ms(h, 1), fmt_ms(a, 1), fmt_ms(x, 1), "≤ HAProxy",
+                     None if h is None or a is None else h <= a))
     base = find(d["latency"], proxy="direct", rate=GOAL_RATE)
     added = {p: (r["p99_us"] - base["p99_us"]) for p in ("healthproxy", "haproxy", "nginx")
              if base and (r := find(d["latency"], proxy=p, rate=GOAL_RATE)) and not r.get("errors")}
@@ -305,9 +314,13 @@ def results_md(d, smoke):
         f"{c.get('wall_s', '?')} s. Machine and versions: [machine.md](machine.md). How it is measured: "
         f"[bench/README.md](../README.md). Pinning: {c.get('pinning', '?')}.\n")
     if (c.get("rounds") or 1) > 1:
+        short = sorted({f"{r['proxy']} {r.get('size', '')} {r.get('conns', r.get('rate', ''))}".replace("  ", " ").strip()
+                        + f" ({r['rounds']})" for kind in ("throughput", "latency", "sse") for r in d[kind]
+                        if (r.get("rounds") or 1) < c["rounds"]})
         add(f"**{c['rounds']} rounds**: every throughput, latency and SSE cell ran once per round, the paths in a "
-            "different order each round (`--rounds`). Each number is the cell's median over the rounds; the range "
-            "over the rounds is in parentheses where shown. Errors are summed over the rounds.\n")
+            "different order each round (`--rounds`). Each number is the cell's median over its rounds; the range "
+            "over the rounds is in parentheses where shown. Errors are summed over the rounds."
+            + (" Cells with fewer rounds (a round gave no numbers): " + ", ".join(short) + "." if short else "") + "\n")
     if smoke:
         add("**Smoke run**: tiny durations on a possibly busy machine. The numbers only show that every "
             "measurement works; they are not judged against the goals.\n")
@@ -325,8 +338,10 @@ def results_md(d, smoke):
         add(f"| {g} | {t} | {meas} | {verdict} |")
     add("")
     add("## healthproxy against the peers, cell by cell\n")
-    add("Issue 13's goals, judged on this run's numbers (medians when it had rounds). A cell with errors or "
-        "wrong-sized responses shows –: healthproxy's is not judged, a peer's is left out of the comparison.\n")
+    add("Issue 13's goals, judged on this run's numbers (medians when it had rounds). A throughput cell with errors "
+        "or wrong-sized responses shows –: healthproxy's is not judged, a peer's is left out of the comparison. The "
+        "SSE rows compare every proxy's RSS and CPU per 1,000 open streams whatever its stream errors (their own "
+        "row); healthproxy's goal there includes 0 stream errors.\n")
     add("| cell | healthproxy | HAProxy 2.6 | nginx 1.22 | goal | " + ("judged" if smoke else "met") + " |")
     add("|---|---:|---:|---:|---|---|")
     for cell, h, a, x, goal, met in peer_rows({**d, "throughput": tp}):
@@ -364,7 +379,8 @@ def results_md(d, smoke):
         slow = [r for r in tp if r.get("size") == size and r.get("zero_in_s")]
         if slow:
             add("¹ no request completed within the first " + ", ".join(sorted({f"{r['zero_in_s']} s" for r in slow}))
-                + "; the cell was run once more, 3× longer, and that run is shown.\n")
+                + "; the cell was run once more, 3× longer, and that run is shown"
+                + (" (in the rounds where it happened; the median is over every round)" if (c.get("rounds") or 1) > 1 else "") + ".\n")
     add("### Every cell\n")
     add("| size | conns | path | req/s | p50 ms | p99 ms | proxy CPU s / 100k req | proxy CPU % of a core | upstream CPU s / 100k req | bytes / response | non-2xx | socket errors |")
     add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

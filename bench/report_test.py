@@ -49,6 +49,15 @@ class ByMedian(unittest.TestCase):
         self.assertEqual(m["non2xx"], 3)
         self.assertTrue(m["bad"])
 
+    def test_error_kinds_add_up_and_size_ok_needs_every_round(self):
+        rows = [{"proxy": "h", "rate": 1000, "errors": 0, "error_kinds": {}, "size_ok": True, "round": 1},
+                {"proxy": "h", "rate": 1000, "errors": 5, "error_kinds": {"timeout": 3, "reset": 2}, "size_ok": False, "round": 2},
+                {"proxy": "h", "rate": 1000, "errors": 1, "error_kinds": {"timeout": 1}, "size_ok": True, "round": 3}]
+        m = report.by_median(rows, ("proxy", "rate"), sums=("errors",))[0]
+        self.assertEqual(m["errors"], 6)
+        self.assertEqual(m["error_kinds"], {"timeout": 4, "reset": 2})
+        self.assertFalse(m["size_ok"])
+
     def test_cells_stay_apart(self):
         rows = [tp_row("h", 1000.0, 50, 1, conns=1), tp_row("h", 2000.0, 50, 1, conns=64),
                 tp_row("h", 1100.0, 50, 2, conns=1), tp_row("h", 2100.0, 50, 2, conns=64)]
