@@ -23,6 +23,7 @@ node_images=(
 if [[ ${1:-} == list ]]; then printf '%s\n' "${node_images[@]}"; exit 0; fi
 
 timed() { local t0=$SECONDS; "$@" || return; echo "images: $* -- $((SECONDS - t0)) s"; }
+. "$root/tests/lib/image_build.sh"
 build() { docker build -q "$@" >/dev/null; }
 
 timed bash "$root/images/local-base.sh"
@@ -33,10 +34,12 @@ cp "$here/images/pause/Dockerfile" "$out/pause/"
 timed build -t podguard-cluster/pause:3.10 "$out/pause"
 cp "$out/bin/coredns" "$out/coredns/" && cp "$here/images/coredns.Dockerfile" "$out/coredns/Dockerfile"
 timed build -t podguard-cluster/coredns:1.12.4 "$out/coredns"
-# The two podguard targets share images/Dockerfile's build stage: the second build is cached.
+# The two podguard targets share images/Dockerfile's build stage: the second build is cached. Each
+# holds the lock that the image tests' builds of the same Dockerfile hold (tests/lib/image_build.sh).
 cd "$root"
-timed build -f images/Dockerfile --target initcheck --build-arg VERSION="$tag" -t "podguard/initcheck:$tag" .
-timed build -f images/Dockerfile --target healthproxy --build-arg VERSION="$tag" -t "podguard/healthproxy:$tag" .
+locked_build() { timeout 3000 flock "$IMAGE_BUILD_LOCK" docker build -q "$@" >/dev/null; }
+timed locked_build -f images/Dockerfile --target initcheck --build-arg VERSION="$tag" -t "podguard/initcheck:$tag" .
+timed locked_build -f images/Dockerfile --target healthproxy --build-arg VERSION="$tag" -t "podguard/healthproxy:$tag" .
 # The backend: the app's Dockerfile, offline (its base ARG is Debian's python3 FastAPI stack).
 . "$root/tests/lib/app_image.sh"
 if ! timed build_app_backend_image podguard-cluster/backend:1 "$out/backend-image.log"; then

@@ -17,6 +17,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # the images, built here from the sources. CTest sets it anyway.
 export PODGUARD_BUILD=${PODGUARD_BUILD:-$REPO/build/static}
 source "$REPO/tests/lib/testlib.sh"
+source "$REPO/tests/lib/image_build.sh"
 # Ctrl-C and CTest's timeout (SIGTERM) end the script through exit, so the cleanup below still runs.
 trap 'exit 130' INT TERM
 
@@ -60,7 +61,9 @@ build() {  # build TAG DOCKERFILE [docker build args...], from the snapshot's ro
   local tag=$1 file=$2 t0
   shift 2
   t0=$(now_ms)
-  (cd "$CONTEXT" && timeout 1800 docker build -f "$file" "$@" -t "$tag" .) >"$WORK/build" 2>&1
+  local lock=()  # images/Dockerfile: its builds take turns (tests/lib/image_build.sh)
+  [[ $file == images/Dockerfile ]] && lock=(flock "$IMAGE_BUILD_LOCK")
+  (cd "$CONTEXT" && timeout 3000 "${lock[@]}" docker build -f "$file" "$@" -t "$tag" .) >"$WORK/build" 2>&1
   RC=$?
   if [[ $RC -ne 0 ]]; then fail "docker build $file $* (exit $RC)" "$(tail -n 30 "$WORK/build")"; return 1; fi
   pass "docker build -f $file $*"

@@ -5,6 +5,7 @@
 # container in the same network namespace (as an exec probe would), checks /livez and /readyz.
 source "$(dirname "$0")/../lib/testlib.sh"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
+source "$REPO/tests/lib/image_build.sh"
 IMAGE=podguard/healthproxy:itest
 MAX_BYTES=8000000
 if ! timeout 30 docker info >/dev/null 2>&1; then fail "a running Docker Engine is needed"; finish; fi
@@ -12,7 +13,7 @@ RUN_LABEL="podguard.itest=$$"
 defer "docker ps -aq --filter label=$RUN_LABEL | xargs -r docker rm -f"
 
 timeout 1800 bash "$REPO/images/local-base.sh" >"$WORK/base" 2>&1 || { fail "images/local-base.sh" "$(tail -20 "$WORK/base")"; finish; }
-(cd "$REPO" && timeout 1800 docker build -f images/Dockerfile --target healthproxy -t "$IMAGE" .) >"$WORK/build" 2>&1
+(cd "$REPO" && timeout 3000 flock "$IMAGE_BUILD_LOCK" docker build -f images/Dockerfile --target healthproxy -t "$IMAGE" .) >"$WORK/build" 2>&1
 RC=$?
 if [[ $RC -ne 0 ]]; then fail "docker build --target healthproxy" "$(tail -n 40 "$WORK/build")"; finish; fi
 pass "docker build -f images/Dockerfile --target healthproxy"

@@ -11,6 +11,7 @@
 source "$(dirname "$0")/../lib/testlib.sh"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CONTEXT=${PODGUARD_IMAGE_CONTEXT:-$REPO}
+source "$REPO/tests/lib/image_build.sh"
 IMAGE=${PODGUARD_IMAGE_TAG:-podguard/initcheck:itest}
 MAX_BYTES=8000000  # 8 MB, decimal as `docker images` shows it (stricter than 8 MiB)
 
@@ -33,7 +34,7 @@ expect_in "and changes nothing" "already exists" "$WORK/base2"
 # --- The build --------------------------------------------------------------------------------------
 # Exactly the documented command, from the context's root: a Dockerfile given from outside the
 # context would be added to it under a random name and defeat the layer cache at `COPY . .`.
-(cd "$CONTEXT" && timeout 1800 docker build -f images/Dockerfile --target initcheck -t "$IMAGE" .) >"$WORK/build" 2>&1
+(cd "$CONTEXT" && timeout 3000 flock "$IMAGE_BUILD_LOCK" docker build -f images/Dockerfile --target initcheck -t "$IMAGE" .) >"$WORK/build" 2>&1
 RC=$?
 if [[ $RC -ne 0 ]]; then fail "docker build --target initcheck" "exit $RC" "$(tail -n 40 "$WORK/build")"; finish; fi
 pass "docker build -f images/Dockerfile --target initcheck"
