@@ -159,19 +159,21 @@ def goals(d):
     tp = d["throughput"]
     hp = find(tp, proxy="healthproxy", size="1k", conns=64)
     ha = find(tp, proxy="haproxy", size="1k", conns=64)
-    if hp and ha:
+    if hp and ha and not hp["bad"] and not ha["bad"]:
         rows.append(("requests/s, 1 KiB, 64 connections, one thread", "healthproxy ≥ HAProxy",
                      f"{hp['rps']:,.0f} vs {ha['rps']:,.0f} ({hp['rps'] / ha['rps']:.2f}×)", hp["rps"] >= ha["rps"]))
     else:
-        rows.append(("requests/s, 1 KiB, 64 connections, one thread", "healthproxy ≥ HAProxy", "not measured", None))
+        rows.append(("requests/s, 1 KiB, 64 connections, one thread", "healthproxy ≥ HAProxy",
+                     "errors in a cell: not judged" if hp and ha else "not measured", None))
     lat = d["latency"]
     hl, dl = find(lat, proxy="healthproxy", rate=GOAL_RATE), find(lat, proxy="direct", rate=GOAL_RATE)
-    if hl and dl:
+    if hl and dl and not hl.get("errors") and not dl.get("errors"):
         added = (hl["p99_us"] - dl["p99_us"]) / 1000
         rows.append((f"added p99 over direct, {GOAL_RATE:,} req/s, 1 KiB", "≤ 0.1 ms",
                      f"{added:+.3f} ms ({hl['p99_us'] / 1000:.3f} vs {dl['p99_us'] / 1000:.3f} ms)", added <= 0.1))
     else:
-        rows.append((f"added p99 over direct, {GOAL_RATE:,} req/s, 1 KiB", "≤ 0.1 ms", "not measured", None))
+        rows.append((f"added p99 over direct, {GOAL_RATE:,} req/s, 1 KiB", "≤ 0.1 ms",
+                     "errors in a cell: not judged" if hl and dl else "not measured", None))
     m = find(d["memory"], proxy="healthproxy")
     if m:
         rows.append(("RSS idle (started and ready)", "≤ 4 MiB", f"{mib(m['idle_rss_kib']):.2f} MiB", m["idle_rss_kib"] <= 4 * 1024))
@@ -234,6 +236,7 @@ def peer_rows(d):
         rows.append((f"{size.replace('k', ' KiB')}, 1,000 conn: p99 ms (wrk)", fmt_ms(h, 1), fmt_ms(a, 1), fmt_ms(x, 1), "≤ HAProxy",
                      None if h is None or a is None else h <= a))
     base = find(d["latency"], proxy="direct", rate=GOAL_RATE)
+    base = None if base and base.get("errors") else base  # a baseline with errors judges nothing
     added = {p: (r["p99_us"] - base["p99_us"]) for p in ("healthproxy", "haproxy", "nginx")
              if base and (r := find(d["latency"], proxy=p, rate=GOAL_RATE)) and not r.get("errors")}
     show = lambda v: "–" if v is None else f"{v / 1000:+.3f}"
@@ -314,9 +317,12 @@ def results_md(d, smoke):
         f"{c.get('wall_s', '?')} s. Machine and versions: [machine.md](machine.md). How it is measured: "
         f"[bench/README.md](../README.md). Pinning: {c.get('pinning', '?')}.\n")
     if (c.get("rounds") or 1) > 1:
-        short = sorted({f"{r['proxy']} {r.get('size', '')} {r.get('conns', r.get('rate', ''))}".replace("  ", " ").strip()
-                        + f" ({r['rounds']})" for kind in ("throughput", "latency", "sse") for r in d[kind]
-                        if (r.get("rounds") or 1) < c["rounds"]})
+        def cell(kind, r):
+            if kind == "throughput":
+                return f"throughput {r['proxy']} {r['size']} {r['conns']:,} conn"
+            return f"latency {r['proxy']} {r['rate']:,}/s" if kind == "latency" else f"SSE {r['proxy']}"
+        short = sorted({f"{cell(kind, r)} ({r['rounds']} of {c['rounds']})" for kind in ("throughput", "latency", "sse")
+                        for r in d[kind] if (r.get("rounds") or 1) < c["rounds"]})
         add(f"**{c['rounds']} rounds**: every throughput, latency and SSE cell ran once per round, the paths in a "
             "different order each round (`--rounds`). Each number is the cell's median over its rounds; the range "
             "over the rounds is in parentheses where shown. Errors are summed over the rounds."

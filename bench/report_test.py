@@ -107,6 +107,22 @@ class PeerRows(unittest.TestCase):
         self.assertEqual(row[1:4], ("+0.200", "+0.150", "+0.300"))
         self.assertFalse(row[5])
 
+    def test_a_baseline_with_errors_judges_nothing(self):
+        d = self.data([])
+        d["latency"] = [{"proxy": "direct", "rate": report.GOAL_RATE, "p99_us": 900_000.0, "errors": 50},
+                        {"proxy": "healthproxy", "rate": report.GOAL_RATE, "p99_us": 300.0, "errors": 0},
+                        {"proxy": "haproxy", "rate": report.GOAL_RATE, "p99_us": 250.0, "errors": 0}]
+        row = next(r for r in report.peer_rows(d) if r[0].startswith("added p99"))
+        self.assertIsNone(row[5])
+        goal = next(g for g in report.goals({**d, "memory": [], "sse": [], "sizes": [], "startup": []}) if g[0].startswith("added p99"))
+        self.assertIsNone(goal[3])
+
+    def test_the_goals_table_skips_a_bad_cell_too(self):
+        d = {**self.data([tp_row("healthproxy", 9000.0, 50, non2xx=1), tp_row("haproxy", 990.0, 50)]),
+             "sizes": [], "startup": []}
+        goal = next(g for g in report.goals(d) if g[0].startswith("requests/s"))
+        self.assertIsNone(goal[3])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=1)

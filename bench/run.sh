@@ -27,17 +27,22 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 
 MODE=full OUT= IMAGES=no PIN=yes ONLY=throughput,latency,memory,startup,faults,sizes,sse PROXY_THREADS=1 ROUNDS=1
+# value OPTION WHAT NEXT: NEXT, or exit 64 when it is missing or is another option.
+value() {
+  [[ -n ${3:-} && ${3:0:2} != -- ]] || { echo "bench/run.sh: $1 needs $2 (see --help)" >&2; exit 64; }
+  echo "$3"
+}
 while (($#)); do
   case $1 in
     --smoke) MODE=smoke ;;
-    --out) OUT=${2:?--out needs a directory}; shift ;;
+    --out) OUT=$(value --out "a directory" "${2:-}") || exit 64; shift ;;
     --images) IMAGES=yes ;;
     --no-pin) PIN=no ;;
-    --only) ONLY=${2:?--only needs a list}; shift ;;
-    --rounds) ROUNDS=${2:?--rounds needs a number}; shift ;;
-    --threads) PROXY_THREADS=${2:?--threads needs a number}; shift ;;
-    --proxy-cpus) PROXY_CPUS=${2:?--proxy-cpus needs a CPU list}; shift ;;
-    --load-cpus) LOAD_CPUS=${2:?--load-cpus needs a CPU list}; shift ;;
+    --only) ONLY=$(value --only "a list" "${2:-}") || exit 64; shift ;;
+    --rounds) ROUNDS=$(value --rounds "a number" "${2:-}") || exit 64; shift ;;
+    --threads) PROXY_THREADS=$(value --threads "a number" "${2:-}") || exit 64; shift ;;
+    --proxy-cpus) PROXY_CPUS=$(value --proxy-cpus "a CPU list" "${2:-}") || exit 64; shift ;;
+    --load-cpus) LOAD_CPUS=$(value --load-cpus "a CPU list" "${2:-}") || exit 64; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
