@@ -221,32 +221,29 @@ def peer_rows(d):
         r = find(tp, proxy=proxy, **kw)
         return None if not r or r["bad"] else r.get(field)
 
+    def versus_haproxy(name, h, a, x, show):  # lower is better, judged against HAProxy only
+        rows.append((name, show(h), show(a), show(x), "≤ HAProxy", None if h is None or a is None else h <= a))
+
     for size in c.get("sizes", []):
         for n in c.get("conns", []):
             judge(f"{size.replace('k', ' KiB')}, {n:,} conn: requests/s", *(get(p, "rps", size=size, conns=n) for p in ("healthproxy", "haproxy", "nginx")),
                   "≥ the best peer", lambda h, v: h >= v, fmt_int)
     for size in c.get("sizes", []):
         for n in c.get("conns", []):
-            h, a = (get(p, "cpu_per_100k", size=size, conns=n) for p in ("healthproxy", "haproxy"))
-            x = get("nginx", "cpu_per_100k", size=size, conns=n)
-            met = None if h is None or a is None else h <= a
-            rows.append((f"{size.replace('k', ' KiB')}, {n:,} conn: proxy CPU s per 100k requests", fmt(h), fmt(a), fmt(x), "≤ HAProxy", met))
+            versus_haproxy(f"{size.replace('k', ' KiB')}, {n:,} conn: proxy CPU s per 100k requests",
+                           *(get(p, "cpu_per_100k", size=size, conns=n) for p in ("healthproxy", "haproxy", "nginx")), fmt)
     for size in c.get("sizes", []):
-        h, a, x = (get(p, "p99_us", size=size, conns=1000) for p in ("healthproxy", "haproxy", "nginx"))
-        rows.append((f"{size.replace('k', ' KiB')}, 1,000 conn: p99 ms (wrk)", fmt_ms(h, 1), fmt_ms(a, 1), fmt_ms(x, 1), "≤ HAProxy",
-                     None if h is None or a is None else h <= a))
+        versus_haproxy(f"{size.replace('k', ' KiB')}, 1,000 conn: p99 ms (wrk)",
+                       *(get(p, "p99_us", size=size, conns=1000) for p in ("healthproxy", "haproxy", "nginx")), lambda v: fmt_ms(v, 1))
     base = find(d["latency"], proxy="direct", rate=GOAL_RATE)
     base = None if base and base.get("errors") else base  # a baseline with errors judges nothing
     added = {p: (r["p99_us"] - base["p99_us"]) for p in ("healthproxy", "haproxy", "nginx")
              if base and (r := find(d["latency"], proxy=p, rate=GOAL_RATE)) and not r.get("errors")}
-    show = lambda v: "–" if v is None else f"{v / 1000:+.3f}"
-    h, a, x = (added.get(p) for p in ("healthproxy", "haproxy", "nginx"))
-    rows.append((f"added p99 ms at a fixed {GOAL_RATE:,} req/s", show(h), show(a), show(x), "≤ HAProxy", None if h is None or a is None else h <= a))
-    m = find(d["memory"], proxy="healthproxy")
-    rows.append(("RSS idle MiB (TLS probe on)", fmt(mib(m["idle_rss_kib"])) if m else "–",
-                 fmt(mib(find(d["memory"], proxy="haproxy")["idle_rss_kib"])) if find(d["memory"], proxy="haproxy") else "–",
-                 fmt(mib(find(d["memory"], proxy="nginx")["idle_rss_kib"])) if find(d["memory"], proxy="nginx") else "–",
-                 "≤ 4 MiB", None if not m else m["idle_rss_kib"] <= 4 * 1024))
+    versus_haproxy(f"added p99 ms at a fixed {GOAL_RATE:,} req/s", *(added.get(p) for p in ("healthproxy", "haproxy", "nginx")),
+                   lambda v: "–" if v is None else f"{v / 1000:+.3f}")
+    idle = {p: (r["idle_rss_kib"] if (r := find(d["memory"], proxy=p)) else None) for p in ("healthproxy", "haproxy", "nginx")}
+    rows.append(("RSS idle MiB (TLS probe on)", *(fmt(mib(idle[p])) for p in ("healthproxy", "haproxy", "nginx")),
+                 "≤ 4 MiB", None if idle["healthproxy"] is None else idle["healthproxy"] <= 4 * 1024))
     sse = {r["proxy"]: r for r in d.get("sse", [])}
     for field, name, showf in (("rss_kib", "SSE: RSS MiB", lambda v: fmt(mib(v))), ("cpu_pct_per_1000", "SSE: CPU % of a core per 1,000 streams", fmt)):
         h, a, x = (sse.get(p, {}).get(field) for p in ("healthproxy", "haproxy", "nginx"))
@@ -339,7 +336,7 @@ def results_md(d, smoke):
     add("## Goals\n")
     add("| goal | target | measured | " + ("judged" if smoke else "met") + " |")
     add("|---|---|---|---|")
-    for g, t, meas, met in goals({**d, "throughput": tp}):
+    for g, t, meas, met in goals(d):
         verdict = "not judged (smoke run)" if smoke else ("n/a" if met is None else ("**met**" if met else "**not met**"))
         add(f"| {g} | {t} | {meas} | {verdict} |")
     add("")
@@ -350,7 +347,7 @@ def results_md(d, smoke):
         "row); healthproxy's goal there includes 0 stream errors.\n")
     add("| cell | healthproxy | HAProxy 2.6 | nginx 1.22 | goal | " + ("judged" if smoke else "met") + " |")
     add("|---|---:|---:|---:|---|---|")
-    for cell, h, a, x, goal, met in peer_rows({**d, "throughput": tp}):
+    for cell, h, a, x, goal, met in peer_rows(d):
         verdict = "not judged (smoke run)" if smoke else ("n/a" if met is None else ("**met**" if met else "**not met**"))
         add(f"| {cell} | {h} | {a} | {x} | {goal} | {verdict} |")
     add("")
