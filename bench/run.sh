@@ -13,7 +13,7 @@
 #   --no-pin    no CPU pinning (default: the proxy under test on CPU 1, everything else on CPU 0)
 #   --only S    a comma-separated subset of: throughput,latency,memory,startup,faults,sizes,sse
 #   --rounds N  run the throughput, latency and SSE cells N times (default 1), every path once per
-#               round, each round starting one path further on; results.md shows each cell's median
+#               round, in a shuffled order after the first; results.md shows each cell's median
 #               over the rounds and its range. A VM's speed drifts by more than the gaps between the
 #               proxies over one run; 3 rounds is what bench/results holds.
 #   --threads N every proxy with N threads: healthproxy --threads N, HAProxy nbthread N, nginx N
@@ -186,14 +186,14 @@ if want memory; then
   done
 fi
 
-# rotated OFFSET NAME...: the names starting at index OFFSET (mod their count), wrapping around.
-rotated() {
-  local offset=$1; shift
-  local n=$# i
-  for ((i = 0; i < n; i++)); do
-    local k=$(( (offset + i) % n + 1 ))
-    echo "${!k}"
-  done
+# round_order ROUND NAME...: round 1 runs the names as given; each later round a shuffle seeded by the
+# round number (the same order on every run of the bench), so that no path keeps its place or its
+# neighbours in every round. A cyclic shift kept the neighbours, and a path's speed can depend on
+# the one before it (bench/results/gaps.md).
+round_order() {
+  local round=$1; shift
+  if ((round == 1)); then printf '%s\n' "$@"; return; fi
+  $PY -c 'import random, sys; names = sys.argv[2:]; random.Random(int(sys.argv[1])).shuffle(names); print("\n".join(names))' "$round" "$@"
 }
 
 # ---- per round, per path: throughput and latency; then the SSE streams ----
@@ -201,7 +201,7 @@ rotated() {
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   ((ROUNDS > 1)) && log "round $ROUND of $ROUNDS"
   if want throughput || want latency; then
-    for path in $(rotated $((ROUND - 1)) "${PATHS[@]}"); do
+    for path in $(round_order "$ROUND" "${PATHS[@]}"); do
       log "load: $path"
       if ! proxy_start "$path"; then note_failure "load $path (round $ROUND): the proxy did not start"; proxy_stop; continue; fi
       if want throughput; then
@@ -222,7 +222,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   fi
   if want sse; then
     log "server-sent events: $SSE_STREAMS streams, ${SSE_SECONDS} s"
-    for path in $(rotated $((ROUND - 1)) "${SSE_PATHS[@]}"); do sse_measure "$path"; done
+    for path in $(round_order "$ROUND" "${SSE_PATHS[@]}"); do sse_measure "$path"; done
   fi
 done
 if want startup; then log "startup"; startup_measure; fi
