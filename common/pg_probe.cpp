@@ -23,10 +23,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct ConnCloser {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-using Conn = std::unique_ptr<PGconn, ConnCloser>;
+using Conn = std::unique_ptr<PGconn, ProbeConnection::ConnCloser>;
 
 std::string one_line(std::string text) {
   for (auto& c : text)
@@ -97,18 +94,12 @@ ProbeOutcome fail(PGconn* conn, const ProbeRequest& req, std::string fallback, F
   return o;
 }
 
-}  // namespace
-
-ProbeOutcome probe_database(const ProbeRequest& request) {
-  auto start = Clock::now();
-  auto deadline = start + request.timeout;
-  auto finish = [&](ProbeOutcome o) {
-    o.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
-    return o;
-  };
-
+// Connects (resolve, TCP, TLS, authenticate) within the deadline. On success `conn` holds the open
+// connection and the outcome carries its server version and TLS state; on failure `conn` is empty.
+ProbeOutcome connect_within(const ProbeRequest& request, Clock::time_point deadline, Conn& conn) {
+  conn.reset();
   LibpqParams params = request.params;
-  if (auto failed = pre_resolve(params, deadline)) return finish(*failed);
+  if (auto failed = pre_resolve(params, deadline)) return *failed;
 
   std::vector<const char*> keys, values;
   for (std::size_t i = 0; i < params.keys.size(); ++i) {
@@ -118,43 +109,105 @@ ProbeOutcome probe_database(const ProbeRequest& request) {
   keys.push_back(nullptr);
   values.push_back(nullptr);
 
-  Conn conn(PQconnectStartParams(keys.data(), values.data(), 0));
-  if (!conn) return finish(fail(nullptr, request, "out of memory", FailureReason::server_error));
-  if (PQstatus(conn.get()) == CONNECTION_BAD) return finish(fail(conn.get(), request, "invalid connection parameters"));
+  Conn c(PQconnectStartParams(keys.data(), values.data(), 0));
+  if (!c) return fail(nullptr, request, "out of memory", FailureReason::server_error);
+  if (PQstatus(c.get()) == CONNECTION_BAD) return fail(c.get(), request, "invalid connection parameters");
 
   for (PostgresPollingStatusType st = PGRES_POLLING_WRITING;;) {
     if (st == PGRES_POLLING_OK) break;
-    if (st == PGRES_POLLING_FAILED) return finish(fail(conn.get(), request, "connection failed"));
-    if (!wait_socket(PQsocket(conn.get()), st == PGRES_POLLING_WRITING, deadline))
-      return finish(fail(nullptr, request, "timeout expired while connecting", FailureReason::timeout));
-    st = PQconnectPoll(conn.get());
+    if (st == PGRES_POLLING_FAILED) return fail(c.get(), request, "connection failed");
+    if (!wait_socket(PQsocket(c.get()), st == PGRES_POLLING_WRITING, deadline))
+      return fail(nullptr, request, "timeout expired while connecting", FailureReason::timeout);
+    st = PQconnectPoll(c.get());
   }
-
   ProbeOutcome ok;
-  ok.server_version = PQserverVersion(conn.get());
-  ok.tls = PQsslInUse(conn.get()) != 0;
-  if (!request.run_query) return finish(ok);
+  ok.server_version = PQserverVersion(c.get());
+  ok.tls = PQsslInUse(c.get()) != 0;
+  conn = std::move(c);
+  return ok;
+}
 
-  if (!PQsendQuery(conn.get(), "SELECT 1")) return finish(fail(conn.get(), request, "could not send the query"));
-  while (PQflush(conn.get()) == 1)
-    if (!wait_socket(PQsocket(conn.get()), true, deadline))
-      return finish(fail(nullptr, request, "timeout expired while sending the query", FailureReason::timeout));
+// SELECT 1 on an open connection, within the deadline. Success keeps `connected`'s server version and
+// TLS state.
+ProbeOutcome select_one(PGconn* conn, const ProbeRequest& request, Clock::time_point deadline, ProbeOutcome connected) {
+  if (!PQsendQuery(conn, "SELECT 1")) return fail(conn, request, "could not send the query");
+  while (PQflush(conn) == 1)
+    if (!wait_socket(PQsocket(conn), true, deadline))
+      return fail(nullptr, request, "timeout expired while sending the query", FailureReason::timeout);
   bool result_ok = false;
   std::string query_error;
   for (;;) {
-    while (PQisBusy(conn.get())) {
-      if (!wait_socket(PQsocket(conn.get()), false, deadline))
-        return finish(fail(nullptr, request, "timeout expired waiting for the query result", FailureReason::timeout));
-      if (!PQconsumeInput(conn.get())) return finish(fail(conn.get(), request, "lost the connection during the query"));
+    while (PQisBusy(conn)) {
+      if (!wait_socket(PQsocket(conn), false, deadline))
+        return fail(nullptr, request, "timeout expired waiting for the query result", FailureReason::timeout);
+      if (!PQconsumeInput(conn)) return fail(conn, request, "lost the connection during the query");
     }
-    PGresult* res = PQgetResult(conn.get());
+    PGresult* res = PQgetResult(conn);
     if (!res) break;
     if (PQresultStatus(res) == PGRES_TUPLES_OK) result_ok = true;
     else query_error = PQresultErrorMessage(res);
     PQclear(res);
   }
-  if (!result_ok) return finish(fail(nullptr, request, query_error.empty() ? "SELECT 1 failed" : query_error, FailureReason::server_error));
-  return finish(ok);
+  if (!result_ok) return fail(nullptr, request, query_error.empty() ? "SELECT 1 failed" : query_error, FailureReason::server_error);
+  return connected;
+}
+
+std::chrono::microseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
+
+}  // namespace
+
+ProbeOutcome probe_database(const ProbeRequest& request) {
+  const auto start = Clock::now();
+  const auto deadline = start + request.timeout;
+  Conn conn;
+  auto outcome = connect_within(request, deadline, conn);
+  if (outcome.ok() && request.run_query) outcome = select_one(conn.get(), request, deadline, outcome);
+  outcome.connects = 1;
+  outcome.elapsed = since(start);
+  return outcome;
+}
+
+void ProbeConnection::ConnCloser::operator()(PGconn* c) const { PQfinish(c); }
+
+ProbeConnection::ProbeConnection(std::chrono::milliseconds max_lifetime) : max_lifetime_(max_lifetime) {}
+ProbeConnection::~ProbeConnection() = default;
+
+void ProbeConnection::close() { conn_.reset(); }
+
+bool ProbeConnection::reusable_at(std::chrono::steady_clock::time_point when) const {
+  return conn_ && PQstatus(conn_.get()) == CONNECTION_OK && when - opened_at_ < max_lifetime_;
+}
+
+void ProbeConnection::close_unless_reusable_at(std::chrono::steady_clock::time_point when) {
+  if (!reusable_at(when)) close();
+}
+
+ProbeOutcome ProbeConnection::probe(const ProbeRequest& request) {
+  const auto start = Clock::now();
+  const auto deadline = start + request.timeout;
+  if (reusable_at(start)) {
+    auto reused = select_one(conn_.get(), request, start + request.timeout / 2, kept_);
+    if (reused.ok()) {
+      reused.reused = true;
+      reused.connects = 0;
+      reused.elapsed = since(start);
+      return reused;
+    }
+    close();  // lost, closed by the server, or silent: a fresh connection gets the rest of the time
+  }
+  Conn conn;
+  auto outcome = connect_within(request, deadline, conn);
+  if (outcome.ok()) outcome = select_one(conn.get(), request, deadline, outcome);
+  outcome.connects = 1;
+  if (outcome.ok() && max_lifetime_ > std::chrono::milliseconds::zero()) {
+    conn_ = std::move(conn);
+    opened_at_ = start;
+    kept_ = outcome;
+  }
+  outcome.elapsed = since(start);
+  return outcome;
 }
 
 }  // namespace podguard

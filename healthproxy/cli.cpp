@@ -89,6 +89,9 @@ struct DurationFlag {
 constexpr DurationFlag duration_flags[] = {
     {"--probe-interval", &Options::probe_interval, "between probes while the database is healthy", true},
     {"--probe-timeout", &Options::probe_timeout, "bound for one probe: resolve, connect, authenticate, SELECT 1", true},
+    {"--probe-conn-max-lifetime", &Options::probe_conn_max_lifetime,
+     "the probe runs SELECT 1 on its open connection and opens a fresh one once it is this old (0: a fresh connection every probe)",
+     false},
     {"--backoff-initial", &Options::backoff_initial, "first retry delay while the database is failing", true},
     {"--backoff-max", &Options::backoff_max, "cap of the exponential, fully jittered retry delay", true},
     {"--idle-probe-interval", &Options::idle_probe_interval,

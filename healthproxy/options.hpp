@@ -30,6 +30,9 @@ struct Options {
 
   milliseconds probe_interval{5000};   // between probes while healthy
   milliseconds probe_timeout{3000};    // one probe: resolve + connect + auth + SELECT 1
+  // The probe keeps its connection and runs SELECT 1 on it; one older than this is replaced by a fresh
+  // connection (0: a fresh connection every probe). common/pg_probe.hpp, ProbeConnection.
+  milliseconds probe_conn_max_lifetime{30000};
   milliseconds backoff_initial{500};   // first retry delay while failing
   milliseconds backoff_max{30000};     // retry delay cap while failing
   milliseconds idle_probe_interval{0};  // 0: off. Otherwise the interval once no request came for idle_after

@@ -126,7 +126,7 @@ std::string Metrics::render(const HealthState& state) const {
   const auto count = probe_count_.load(relaxed);
   const auto sum_us = probe_sum_us_.load(relaxed);
   family(out, "healthproxy_db_probe_duration_seconds", "histogram",
-         "Duration of database probes (connect, authenticate, SELECT 1), successful or not.");
+         "Duration of database probes (SELECT 1, after connecting and authenticating when no connection was open), successful or not.");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < probe_buckets_seconds.size(); ++i) {
     cumulative += probe_bucket_counts_[i].load(relaxed);
@@ -142,6 +142,10 @@ std::string Metrics::render(const HealthState& state) const {
   for (auto r : failure_reasons)
     sample(out, "healthproxy_db_probe_failures_total", label("reason", to_string(r)),
            std::to_string(probe_failures_[index_of(r)].load(relaxed)));
+
+  family(out, "healthproxy_db_probe_connects_total", "counter",
+         "Connections the database probe opened or tried to open; the other probes reuse the open one.");
+  sample(out, "healthproxy_db_probe_connects_total", "", std::to_string(probe_connects_.load(relaxed)));
 
   family(out, "healthproxy_db_state_transitions_total", "counter", "Changes of the database state, by new state.");
   sample(out, "healthproxy_db_state_transitions_total", label("to", "up"), std::to_string(transitions_up_.load(relaxed)));

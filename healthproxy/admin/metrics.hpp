@@ -27,6 +27,9 @@ class Metrics {
   void count_rejection(Rejection r);
   void observe_probe(std::chrono::microseconds latency, FailureReason reason);  // reason none = success
   void count_db_transition(bool to_up);
+  // A connection the database probe opened or tried to open (common/pg_probe.hpp, ProbeConnection);
+  // the other probes ran SELECT 1 on the connection kept open.
+  void count_probe_connect() { probe_connects_.fetch_add(1, std::memory_order_relaxed); }
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
   std::int64_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
@@ -44,6 +47,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, probe_buckets_seconds.size()> probe_bucket_counts_{};  // non-cumulative
   std::atomic<std::uint64_t> probe_count_{0}, probe_sum_us_{0};
   std::array<std::atomic<std::uint64_t>, 10> probe_failures_{};  // index = FailureReason
+  std::atomic<std::uint64_t> probe_connects_{0};
   std::atomic<std::uint64_t> transitions_up_{0}, transitions_down_{0};
   std::atomic<std::int64_t> open_connections_{0};
 };

@@ -102,6 +102,7 @@ TEST_CASE("metrics: every family has HELP and TYPE, and starts with healthproxy_
       {"healthproxy_rejected_requests_total", "counter"},
       {"healthproxy_db_probe_duration_seconds", "histogram"},
       {"healthproxy_db_probe_failures_total", "counter"},
+      {"healthproxy_db_probe_connects_total", "counter"},
       {"healthproxy_db_state_transitions_total", "counter"},
       {"healthproxy_db_up", "gauge"},
       {"healthproxy_upstream_up", "gauge"},
@@ -191,6 +192,18 @@ TEST_CASE("metrics: probe failures by reason, every reason but none") {
     if (x.name == "healthproxy_db_probe_failures_total") reasons.insert(x.labels.at("reason"));
   CHECK(reasons == std::set<std::string>{"auth_failed", "database_missing", "refused", "unreachable", "timeout", "dns",
                                          "tls", "config", "server_error"});
+}
+
+TEST_CASE("metrics: probe connects are counted apart from probes") {
+  Metrics m;
+  HealthState s;
+  CHECK(value_of(parse(m.render(s)), "healthproxy_db_probe_connects_total") == "0");
+  m.count_probe_connect();
+  m.observe_probe(1ms, FailureReason::none);
+  m.observe_probe(1ms, FailureReason::none);
+  auto samples = parse(m.render(s));
+  CHECK(value_of(samples, "healthproxy_db_probe_connects_total") == "1");
+  CHECK(value_of(samples, "healthproxy_db_probe_duration_seconds_count") == "2");
 }
 
 TEST_CASE("metrics: state transitions and gauges follow the state") {

@@ -5,7 +5,6 @@
 
 #include "common/duration.hpp"
 #include "common/log.hpp"
-#include "common/pg_probe.hpp"
 
 namespace podguard::healthproxy {
 
@@ -15,7 +14,8 @@ ProbeLoop::ProbeLoop(const Options& options, LibpqParams params, std::vector<std
       request_{std::move(params), options.probe_timeout, true, std::move(secrets)},
       state_(state),
       metrics_(metrics),
-      backoff_(options.backoff_initial, options.backoff_max) {}
+      backoff_(options.backoff_initial, options.backoff_max),
+      connection_(options.probe_conn_max_lifetime) {}
 
 ProbeLoop::~ProbeLoop() { stop(); }
 
@@ -39,7 +39,8 @@ std::chrono::milliseconds ProbeLoop::probe_once() {
   using std::chrono::steady_clock;
   const auto started_at = started_at_;
   const auto before = state_.db();
-  const auto outcome = probe_database(request_);
+  const auto outcome = connection_.probe(request_);
+  if (outcome.connects > 0) metrics_.count_probe_connect();
   metrics_.observe_probe(outcome.elapsed, outcome.reason);
   const auto now = std::chrono::system_clock::now();
   if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now)) {
@@ -65,6 +66,7 @@ std::chrono::milliseconds ProbeLoop::probe_once() {
   if (last == steady_clock::time_point{} || last < started_at) last = started_at;
   const bool idle = steady_now - last > options_.idle_after;
   const auto delay = next_delay(options_, backoff_, state_.db(), idle, rng_);
+  connection_.close_unless_reusable_at(steady_clock::now() + delay);
   state_.set_next_probe(std::chrono::system_clock::now() + delay);
   return delay;
 }

@@ -1,11 +1,13 @@
 #pragma once
 // The database probe loop: a thread of its own running common/pg_probe's bounded SELECT 1, so a hung
-// database never blocks the serving threads. While healthy it probes every probe_interval (or
+// database never blocks the serving threads. The connection is kept between probes and renewed after
+// probe_conn_max_lifetime (ProbeConnection), and closed before any sleep it would not survive. While healthy it probes every probe_interval (or
 // idle_probe_interval once no request came for idle_after); while failing it backs off
 // exponentially with full jitter. Each state change is logged once, with a redacted reason class.
 #include <random>
 
 #include "common/conninfo_libpq.hpp"
+#include "common/pg_probe.hpp"
 #include "healthproxy/admin/metrics.hpp"
 #include "healthproxy/options.hpp"
 #include "healthproxy/probe/backoff.hpp"
@@ -35,6 +37,7 @@ class ProbeLoop {
   HealthState& state_;
   Metrics& metrics_;
   Backoff backoff_;
+  ProbeConnection connection_;  // used only by the loop's thread
   std::mt19937_64 rng_{std::random_device{}()};
   std::chrono::steady_clock::time_point started_at_{};
   LoopThread thread_;  // last: stopped first, before the members its loop uses

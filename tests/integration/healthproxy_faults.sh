@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # healthproxy against database faults, with the stand-in app behind it: PostgreSQL stopped and
-# restarted, a server that accepts TCP and never answers, a wrong password, a host name that does not
+# restarted, the probe's kept connection ended, hung and renewed, a server that accepts TCP and never answers, a wrong password, a host name that does not
 # resolve. Checks readiness timing, the 503 contract (Retry-After, JSON detail), that /livez and the
 # admin port stay responsive, the reason classes, and that no secret reaches the log, /metrics or
 # /status. Loopback only: the DNS case runs healthproxy in a private mount namespace whose
@@ -65,6 +65,73 @@ expect_in "the log records the outage" "database down reason=refused" "$HP_LOG"
 check_ctx "the log records the recovery, after refused or server_error" "$(grep 'database up' "$HP_LOG")" \
   grep -Eq 'database up after=(refused|server_error) downtime=' "$HP_LOG"
 check_no_secrets "db stop/restart" "$PG_PASSWORD" "$ENC_PASSWORD" "$DATABASE_URL"
+hp_stop
+
+# ---- The probe's kept connection: reused, renewed, and replaced when it dies or hangs -------------
+# application_name marks the probe's backend in pg_stat_activity (the app's sessions are others).
+probe_backends() { pg_sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'hp-kept' ORDER BY pid" | paste -sd, -; }
+one_backend() { [[ $(probe_backends) =~ ^[0-9]+$ ]]; }
+no_backend() { [[ -z $(probe_backends) ]]; }
+counter() { local v; v=$(metric "$1"); echo "${v:-0}"; }
+probe_failures() { curl -s -m 2 "$(admin_url /metrics)" | awk '$1 ~ /^healthproxy_db_probe_failures_total\{/ { n += $2 } END { print n + 0 }'; }
+# samples NAME...: the samples' values from one scrape, in order, on one line (0 when absent).
+samples() {
+  curl -s -m 2 "$(admin_url /metrics)" | awk -v names="$*" 'BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) want[a[i]] = i }
+    ($1 in want) { v[want[$1]] = $2 } END { for (i = 1; i <= n; i++) printf "%s%s", v[i] + 0, (i < n ? " " : "\n") }'
+}
+PROBES=healthproxy_db_probe_duration_seconds_count CONNECTS=healthproxy_db_probe_connects_total
+DATABASE_URL=$(pg_url 127.0.0.1 "$PG_DB" "?application_name=hp-kept")
+hp_start kept --upstream "127.0.0.1:$APP_PORT" --probe-interval 100ms --probe-timeout 1s --probe-conn-max-lifetime 3s \
+  --drain-min 0s --drain-max 2s || exit 1
+check "kept: /readyz turns 200" wait_until 5000 is_code 200 "$(admin_url /readyz)"
+check "kept: one probe backend in pg_stat_activity" wait_until 2000 one_backend
+first=$(probe_backends)
+wait_until 3000 eval '[[ $(counter $PROBES) -ge 8 ]]'
+read -r probes connects < <(samples $PROBES $CONNECTS)
+check "kept: $probes probes over one connection (connects: $connects; backend $first, now $(probe_backends))" \
+  eval '[[ $probes -ge 8 && $connects == 1 && $(probe_backends) == "$first" ]]'
+
+# The server ends the backend (a restart, idle_session_timeout): the next probe opens a fresh connection
+# and succeeds, so readiness never flips.
+pg_sql "SELECT pg_terminate_backend($first)" >/dev/null
+check "kept, backend terminated: a fresh connection replaces it" \
+  wait_until 2000 eval '[[ $(counter $CONNECTS) -ge 2 ]] && one_backend && [[ $(probe_backends) != "$first" ]]'
+check "kept, backend terminated: no probe failed, the database never went down" \
+  eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]]'
+
+# A backend that hangs (SIGSTOP: the socket stays open and silent, as behind a NAT that dropped the
+# flow): SELECT 1 on it times out at half of --probe-timeout, and a fresh connection answers in time.
+second=$(probe_backends)
+before=$(counter $CONNECTS)
+kill -STOP "$second"
+defer "kill -CONT $second 2>/dev/null"
+check "kept, backend hung: a fresh connection replaces it" \
+  wait_until 3000 eval '[[ $(counter $CONNECTS) -gt $before && $(probe_backends) == *,* ]]'
+kill -CONT "$second"
+read -r probes fast < <(samples $PROBES 'healthproxy_db_probe_duration_seconds_bucket{le="0.25"}')
+check "kept, backend hung: the probe that found it took >= 0.5 s (of $probes probes, $fast took <= 0.25 s)" \
+  test "$((probes - fast))" -ge 1
+check "kept, backend hung: still no probe failed" \
+  eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]]'
+check "kept, backend hung: its session ends once it runs again (the client had closed it)" \
+  wait_until 3000 eval '[[ $(probe_backends) != *$second* ]]'
+
+# --probe-conn-max-lifetime: the connection is renewed once it is 3 s old.
+third=$(probe_backends)
+check "kept: renewed after the 3 s lifetime (backend $third)" wait_until 5000 eval 'one_backend && [[ $(probe_backends) != "$third" ]]'
+check "kept: through all of it no probe failed and /readyz is 200" \
+  eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]] && is_code 200 "$(admin_url /readyz)"'
+hp_stop
+check "kept: SIGTERM closes the probe's connection" wait_until 2000 no_backend
+
+hp_start fresh-each --upstream "127.0.0.1:$APP_PORT" --probe-interval 100ms --probe-conn-max-lifetime 0 --drain-min 0s --drain-max 2s || exit 1
+check "--probe-conn-max-lifetime 0: /readyz turns 200" wait_until 5000 is_code 200 "$(admin_url /readyz)"
+wait_until 3000 eval '[[ $(counter $PROBES) -ge 5 ]]'
+read -r probes connects < <(samples $PROBES $CONNECTS)
+check "--probe-conn-max-lifetime 0: a connection per probe ($connects connects, $probes probes)" \
+  eval '[[ $probes -ge 5 && ( $connects == "$probes" || $connects == $((probes + 1)) ) ]]'
+check "--probe-conn-max-lifetime 0: no connection stays open between probes" wait_until 1000 no_backend
+check_no_secrets "kept connection" "$PG_PASSWORD" "$ENC_PASSWORD" "$DATABASE_URL"
 hp_stop
 
 # ---- A database that accepts TCP and never answers -----------------------------------------------
