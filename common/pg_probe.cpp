@@ -177,7 +177,12 @@ ProbeConnection::~ProbeConnection() = default;
 void ProbeConnection::close() { conn_.reset(); }
 
 bool ProbeConnection::reusable_at(std::chrono::steady_clock::time_point when) const {
-  return conn_ && PQstatus(conn_.get()) == CONNECTION_OK && when - opened_at_ < max_lifetime_;
+  return conn_ && PQstatus(conn_.get()) == CONNECTION_OK && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE &&
+         when - opened_at_ < max_lifetime_;
+}
+
+std::chrono::milliseconds ProbeConnection::kept_share(std::chrono::milliseconds timeout) {
+  return std::min(timeout / 4, std::chrono::milliseconds{1000});
 }
 
 void ProbeConnection::close_unless_reusable_at(std::chrono::steady_clock::time_point when) {
@@ -187,20 +192,23 @@ void ProbeConnection::close_unless_reusable_at(std::chrono::steady_clock::time_p
 ProbeOutcome ProbeConnection::probe(const ProbeRequest& request) {
   const auto start = Clock::now();
   const auto deadline = start + request.timeout;
+  FailureReason kept_failed = FailureReason::none;
   if (reusable_at(start)) {
-    auto reused = select_one(conn_.get(), request, start + request.timeout / 2, kept_);
+    auto reused = select_one(conn_.get(), request, start + kept_share(request.timeout), kept_);
     if (reused.ok()) {
       reused.reused = true;
       reused.connects = 0;
       reused.elapsed = since(start);
       return reused;
     }
+    kept_failed = reused.reason;
     close();  // lost, closed by the server, or silent: a fresh connection gets the rest of the time
   }
   Conn conn;
   auto outcome = connect_within(request, deadline, conn);
   if (outcome.ok()) outcome = select_one(conn.get(), request, deadline, outcome);
   outcome.connects = 1;
+  outcome.kept_failed = kept_failed;
   if (outcome.ok() && max_lifetime_ > std::chrono::milliseconds::zero()) {
     conn_ = std::move(conn);
     opened_at_ = start;

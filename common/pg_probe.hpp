@@ -23,6 +23,8 @@ struct ProbeOutcome {
   bool tls = false;        // whether the session was encrypted
   int connects = 0;        // connections attempted: 1, or 0 when SELECT 1 ran on a kept connection
   bool reused = false;     // SELECT 1 ran on the connection a ProbeConnection kept from an earlier probe
+  // Why SELECT 1 on the kept connection failed before this probe's fresh connection (none: it did not)
+  FailureReason kept_failed = FailureReason::none;
   bool ok() const { return reason == FailureReason::none; }
 };
 
@@ -42,12 +44,13 @@ ProbeOutcome probe_database(const ProbeRequest& request);
 // 4,096 HMAC rounds, about 8 ms of CPU, bench/results/gaps.md) and the server a backend process; a kept
 // one costs a round trip.
 //
-// probe(): when a connection is open, healthy and younger than max_lifetime, SELECT 1 runs on it
-// within half the request's timeout. If that fails or times out (the server closed it, restarted, or a
-// middlebox dropped it silently), the connection is closed and a fresh one gets the rest of the
-// timeout, so a stale connection alone never fails a probe; the fresh attempt's failure is the one
-// reported. A fresh connection that passes SELECT 1 is kept; max_lifetime 0 keeps none (a fresh
-// connection every probe, as probe_database).
+// probe(): when a connection is open, idle (no transaction), healthy and younger than max_lifetime,
+// SELECT 1 runs on it within kept_share(timeout): one round trip needs little. If that fails or times
+// out (the server closed it or restarted, a middlebox dropped it silently), the connection is closed
+// and a fresh one gets the rest of the timeout, at least three quarters of it; the fresh attempt's
+// result is the one reported. So a stale connection fails a probe only when a fresh connection would
+// need more than that rest. A fresh connection that passes SELECT 1 is kept; max_lifetime 0 keeps
+// none (a fresh connection every probe, as probe_database).
 //
 // Why a lifetime: a kept connection does not see what only new connections meet (a rotated password,
 // pg_hba.conf, max_connections reached, a smart shutdown refusing new sessions, DNS moved); renewing it
@@ -66,6 +69,8 @@ class ProbeConnection {
   void close_unless_reusable_at(std::chrono::steady_clock::time_point when);
   void close();
   bool open() const { return conn_ != nullptr; }
+  // The part of a probe's timeout that SELECT 1 on the kept connection gets: a quarter, at most 1 s.
+  static std::chrono::milliseconds kept_share(std::chrono::milliseconds timeout);
 
   struct ConnCloser {
     void operator()(pg_conn* c) const;  // PQfinish: sends Terminate, frees

@@ -88,7 +88,7 @@ struct DurationFlag {
 };
 constexpr DurationFlag duration_flags[] = {
     {"--probe-interval", &Options::probe_interval, "between probes while the database is healthy", true},
-    {"--probe-timeout", &Options::probe_timeout, "bound for one probe: resolve, connect, authenticate, SELECT 1", true},
+    {"--probe-timeout", &Options::probe_timeout, "bound for one probe: resolve, connect, authenticate, SELECT 1 (on the kept connection, SELECT 1 gets a quarter of it first)", true},
     {"--probe-conn-max-lifetime", &Options::probe_conn_max_lifetime,
      "the probe runs SELECT 1 on its open connection and opens a fresh one once it is this old (0: a fresh connection every probe)",
      false},

@@ -27,6 +27,7 @@ TEST_CASE("cli: the contract's defaults") {
   CHECK(c.options.admin.to_string() == "0.0.0.0:9901");
   CHECK(c.options.probe_interval == std::chrono::seconds(5));
   CHECK(c.options.probe_timeout == std::chrono::seconds(3));
+  CHECK(c.options.probe_conn_max_lifetime == std::chrono::seconds(30));
   CHECK(c.options.backoff_initial == std::chrono::milliseconds(500));
   CHECK(c.options.backoff_max == std::chrono::seconds(30));
   CHECK(c.options.drain_min == std::chrono::seconds(5));
@@ -52,8 +53,10 @@ TEST_CASE("cli: HEALTHPROXY_ environment variables") {
   Command c;
   CHECK_FALSE(parse({"--db-url", url}, c,
                     {{"HEALTHPROXY_PROBE_INTERVAL", "250ms"}, {"HEALTHPROXY_PASSTHROUGH", "/health,/metrics"},
-                     {"HEALTHPROXY_UPSTREAM_IDLE_TIMEOUT", "1500ms"}, {"HEALTHPROXY_THREADS", "3"}})
+                     {"HEALTHPROXY_UPSTREAM_IDLE_TIMEOUT", "1500ms"}, {"HEALTHPROXY_THREADS", "3"},
+                     {"HEALTHPROXY_PROBE_CONN_MAX_LIFETIME", "0"}})
                   .has_value());
+  CHECK(c.options.probe_conn_max_lifetime == std::chrono::milliseconds(0));
   CHECK(c.options.probe_interval == std::chrono::milliseconds(250));
   CHECK(c.options.passthrough == std::vector<std::string>{"/health", "/metrics"});
   CHECK(c.options.upstream_idle_timeout == std::chrono::milliseconds(1500));

@@ -41,6 +41,9 @@ std::chrono::milliseconds ProbeLoop::probe_once() {
   const auto before = state_.db();
   const auto outcome = connection_.probe(request_);
   if (outcome.connects > 0) metrics_.count_probe_connect();
+  if (outcome.kept_failed != FailureReason::none)
+    log::debug("the probe's kept connection failed; a fresh one was tried",
+               {{"reason", to_string(outcome.kept_failed)}, {"fresh", outcome.ok() ? "ok" : to_string(outcome.reason)}});
   metrics_.observe_probe(outcome.elapsed, outcome.reason);
   const auto now = std::chrono::system_clock::now();
   if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now)) {
@@ -66,7 +69,10 @@ std::chrono::milliseconds ProbeLoop::probe_once() {
   if (last == steady_clock::time_point{} || last < started_at) last = started_at;
   const bool idle = steady_now - last > options_.idle_after;
   const auto delay = next_delay(options_, backoff_, state_.db(), idle, rng_);
-  connection_.close_unless_reusable_at(steady_clock::now() + delay);
+  // Nothing stays open through a wait it would not outlive, nor through an idle interval (a kept
+  // connection would hold a server slot while Neon could scale to zero).
+  if (idle && options_.idle_probe_interval > std::chrono::milliseconds::zero()) connection_.close();
+  else connection_.close_unless_reusable_at(steady_clock::now() + delay);
   state_.set_next_probe(std::chrono::system_clock::now() + delay);
   return delay;
 }

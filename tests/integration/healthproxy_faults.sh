@@ -81,7 +81,7 @@ samples() {
 }
 PROBES=healthproxy_db_probe_duration_seconds_count CONNECTS=healthproxy_db_probe_connects_total
 DATABASE_URL=$(pg_url 127.0.0.1 "$PG_DB" "?application_name=hp-kept")
-hp_start kept --upstream "127.0.0.1:$APP_PORT" --probe-interval 100ms --probe-timeout 1s --probe-conn-max-lifetime 3s \
+hp_start kept --upstream "127.0.0.1:$APP_PORT" --probe-interval 100ms --probe-timeout 1s --probe-conn-max-lifetime 6s \
   --drain-min 0s --drain-max 2s || exit 1
 check "kept: /readyz turns 200" wait_until 5000 is_code 200 "$(admin_url /readyz)"
 check "kept: one probe backend in pg_stat_activity" wait_until 2000 one_backend
@@ -100,29 +100,31 @@ check "kept, backend terminated: no probe failed, the database never went down" 
   eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]]'
 
 # A backend that hangs (SIGSTOP: the socket stays open and silent, as behind a NAT that dropped the
-# flow): SELECT 1 on it times out at half of --probe-timeout, and a fresh connection answers in time.
+# flow): SELECT 1 on it times out at its share of --probe-timeout (a quarter: 250 ms), and a fresh
+# connection answers in time.
+SLOW='healthproxy_db_probe_duration_seconds_bucket{le="0.25"}' BOUND='healthproxy_db_probe_duration_seconds_bucket{le="1"}'
 second=$(probe_backends)
-before=$(counter $CONNECTS)
+read -r probes0 fast0 bounded0 before < <(samples $PROBES "$SLOW" "$BOUND" $CONNECTS)
 kill -STOP "$second"
 defer "kill -CONT $second 2>/dev/null"
 check "kept, backend hung: a fresh connection replaces it" \
   wait_until 3000 eval '[[ $(counter $CONNECTS) -gt $before && $(probe_backends) == *,* ]]'
 kill -CONT "$second"
-read -r probes fast < <(samples $PROBES 'healthproxy_db_probe_duration_seconds_bucket{le="0.25"}')
-check "kept, backend hung: the probe that found it took >= 0.5 s (of $probes probes, $fast took <= 0.25 s)" \
-  test "$((probes - fast))" -ge 1
+read -r probes fast bounded < <(samples $PROBES "$SLOW" "$BOUND")
+check "kept, backend hung: the probe that found it took over 0.25 s and at most the 1 s timeout (probes $probes0 -> $probes, <= 0.25 s $fast0 -> $fast, <= 1 s $bounded0 -> $bounded)" \
+  eval '(( probes - fast > probes0 - fast0 && probes - bounded == probes0 - bounded0 ))'
 check "kept, backend hung: still no probe failed" \
   eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]]'
 check "kept, backend hung: its session ends once it runs again (the client had closed it)" \
   wait_until 3000 eval '[[ $(probe_backends) != *$second* ]]'
 
-# --probe-conn-max-lifetime: the connection is renewed once it is 3 s old.
+# --probe-conn-max-lifetime: the connection is renewed once it is 6 s old.
 third=$(probe_backends)
-check "kept: renewed after the 3 s lifetime (backend $third)" wait_until 5000 eval 'one_backend && [[ $(probe_backends) != "$third" ]]'
+check "kept: renewed after the 6 s lifetime (backend $third)" wait_until 8000 eval 'one_backend && [[ $(probe_backends) != "$third" ]]'
 check "kept: through all of it no probe failed and /readyz is 200" \
   eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]] && is_code 200 "$(admin_url /readyz)"'
 hp_stop
-check "kept: SIGTERM closes the probe's connection" wait_until 2000 no_backend
+check "kept: after SIGTERM no probe session is left" wait_until 2000 no_backend
 
 hp_start fresh-each --upstream "127.0.0.1:$APP_PORT" --probe-interval 100ms --probe-conn-max-lifetime 0 --drain-min 0s --drain-max 2s || exit 1
 check "--probe-conn-max-lifetime 0: /readyz turns 200" wait_until 5000 is_code 200 "$(admin_url /readyz)"
