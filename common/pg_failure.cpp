@@ -10,14 +10,24 @@ namespace podguard {
 FailureReason classify_failure(std::string_view m) {
   using enum FailureReason;
   // Order matters: the most specific patterns first.
-  static constexpr std::array<std::pair<std::string_view, FailureReason>, 30> patterns{{
+  static constexpr std::array<std::pair<std::string_view, FailureReason>, 33> patterns{{
       {"timeout expired", timeout},
       {"timed out", timeout},
       {"could not translate host name", dns},
       {"name or service not known", dns},
       {"temporary failure in name resolution", dns},
       {"no address associated", dns},
+      // The server's state, before the patterns that match the role or database names they quote:
+      // "too many connections for role \"app\"", "database \"todo\" is not currently accepting connections".
+      {"the database system is", server_error},  // starting up / shutting down / in recovery
+      {"too many connections", server_error},
+      {"remaining connection slots", server_error},
+      {"is not currently accepting connections", server_error},
+      // libpq over TLS when the server ends the session (pg_terminate_backend, a restart): a closed
+      // connection like "server closed the connection unexpectedly", not a TLS failure.
+      {"ssl connection has been closed unexpectedly", server_error},
       {"password authentication failed", auth_failed},
+      {"permission denied for database", auth_failed},  // no CONNECT privilege: a grant to fix
       {"authentication failed", auth_failed},
       {"no password supplied", auth_failed},
       {"pg_hba.conf", auth_failed},
@@ -37,9 +47,6 @@ FailureReason classify_failure(std::string_view m) {
       {"tls", tls},
       {"certificate", tls},
       {"gssapi", config},
-      {"the database system is", server_error},  // starting up / shutting down / in recovery
-      {"too many connections", server_error},
-      {"remaining connection slots", server_error},
       {"server closed the connection", server_error},
   }};
   for (const auto& [needle, reason] : patterns)
@@ -66,7 +73,7 @@ const char* to_string(FailureReason reason) {
 const char* describe(FailureReason reason) {
   switch (reason) {
     case FailureReason::none: return "connected";
-    case FailureReason::auth_failed: return "the server rejected the credentials (wrong password, unknown role, or pg_hba.conf)";
+    case FailureReason::auth_failed: return "the server rejected the credentials (wrong password, unknown role, pg_hba.conf, or no CONNECT privilege)";
     case FailureReason::database_missing: return "the database named in the URL does not exist on the server";
     case FailureReason::refused: return "the server refused the TCP connection (nothing listening on that host and port)";
     case FailureReason::unreachable: return "the network path to the server failed (no route, unreachable, or reset)";

@@ -23,6 +23,18 @@ TEST_CASE("pg_failure: classifies real libpq messages") {
   CHECK(classify_failure("FATAL:  the database system is starting up") == FailureReason::server_error);
   CHECK(classify_failure("FATAL:  sorry, too many clients already; too many connections") == FailureReason::server_error);
   CHECK(classify_failure("timeout expired") == FailureReason::timeout);
+  // The server's state wins over the role or database name the message quotes (PostgreSQL 15's texts,
+  // from psql against the tests' server).
+  CHECK(classify_failure("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  too many connections for role \"app\"") ==
+        FailureReason::server_error);
+  CHECK(classify_failure("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  too many connections for database \"todo\"") ==
+        FailureReason::server_error);
+  CHECK(classify_failure("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"todo\" is not currently accepting connections") ==
+        FailureReason::server_error);
+  CHECK(classify_failure("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  permission denied for database \"todo\"\nDETAIL:  User does not have CONNECT privilege.") ==
+        FailureReason::auth_failed);
+  // A kept TLS session that the server ended (libpq 15's text): closed, not a TLS failure.
+  CHECK(classify_failure("SSL connection has been closed unexpectedly") == FailureReason::server_error);
   CHECK(classify_failure("connection to server at \"10.1.1.1\", port 5432 failed: No route to host") == FailureReason::unreachable);
 }
 

@@ -198,6 +198,7 @@ ProbeOutcome ProbeConnection::probe(const ProbeRequest& request) {
     if (reused.ok()) {
       reused.reused = true;
       reused.connects = 0;
+      reused.kept_failed = FailureReason::none;  // kept_ is the fresh probe's outcome, which may carry one
       reused.elapsed = since(start);
       return reused;
     }

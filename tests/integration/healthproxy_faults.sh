@@ -82,7 +82,7 @@ samples() {
 PROBES=healthproxy_db_probe_duration_seconds_count CONNECTS=healthproxy_db_probe_connects_total
 DATABASE_URL=$(pg_url 127.0.0.1 "$PG_DB" "?application_name=hp-kept")
 hp_start kept --upstream "127.0.0.1:$APP_PORT" --probe-interval 100ms --probe-timeout 1s --probe-conn-max-lifetime 6s \
-  --drain-min 0s --drain-max 2s || exit 1
+  --log-level debug --drain-min 0s --drain-max 2s || exit 1
 check "kept: /readyz turns 200" wait_until 5000 is_code 200 "$(admin_url /readyz)"
 check "kept: one probe backend in pg_stat_activity" wait_until 2000 one_backend
 first=$(probe_backends)
@@ -117,6 +117,10 @@ check "kept, backend hung: still no probe failed" \
   eval '[[ $(probe_failures) == 0 && $(counter healthproxy_db_state_transitions_total{to=\"down\"}) == 0 ]]'
 check "kept, backend hung: its session ends once it runs again (the client had closed it)" \
   wait_until 3000 eval '[[ $(probe_backends) != *$second* ]]'
+
+replaced=$(grep "the probe's kept connection failed" "$HP_LOG")
+check_ctx "kept: --log-level debug names each of the two replacements once: closed by the server, then silent" "$replaced" \
+  eval '[[ $(grep -c . <<<"$replaced") == 2 && $(sed -n 1p <<<"$replaced") == *"reason=server_error fresh=ok"* && $(sed -n 2p <<<"$replaced") == *"reason=timeout fresh=ok"* ]]'
 
 # --probe-conn-max-lifetime: the connection is renewed once it is 6 s old.
 third=$(probe_backends)
