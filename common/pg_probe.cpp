@@ -94,8 +94,16 @@ ProbeOutcome fail(PGconn* conn, const ProbeRequest& req, std::string fallback, F
   return o;
 }
 
+// A success on `conn`: its server version and TLS state, read from libpq.
+ProbeOutcome connected(PGconn* conn) {
+  ProbeOutcome ok;
+  ok.server_version = PQserverVersion(conn);
+  ok.tls = PQsslInUse(conn) != 0;
+  return ok;
+}
+
 // Connects (resolve, TCP, TLS, authenticate) within the deadline. On success `conn` holds the open
-// connection and the outcome carries its server version and TLS state; on failure `conn` is empty.
+// connection; on failure it is empty.
 ProbeOutcome connect_within(const ProbeRequest& request, Clock::time_point deadline, Conn& conn) {
   conn.reset();
   LibpqParams params = request.params;
@@ -120,16 +128,12 @@ ProbeOutcome connect_within(const ProbeRequest& request, Clock::time_point deadl
       return fail(nullptr, request, "timeout expired while connecting", FailureReason::timeout);
     st = PQconnectPoll(c.get());
   }
-  ProbeOutcome ok;
-  ok.server_version = PQserverVersion(c.get());
-  ok.tls = PQsslInUse(c.get()) != 0;
   conn = std::move(c);
-  return ok;
+  return connected(conn.get());
 }
 
-// SELECT 1 on an open connection, within the deadline. Success keeps `connected`'s server version and
-// TLS state.
-ProbeOutcome select_one(PGconn* conn, const ProbeRequest& request, Clock::time_point deadline, ProbeOutcome connected) {
+// SELECT 1 on an open connection, within the deadline.
+ProbeOutcome select_one(PGconn* conn, const ProbeRequest& request, Clock::time_point deadline) {
   if (!PQsendQuery(conn, "SELECT 1")) return fail(conn, request, "could not send the query");
   while (PQflush(conn) == 1)
     if (!wait_socket(PQsocket(conn), true, deadline))
@@ -149,7 +153,17 @@ ProbeOutcome select_one(PGconn* conn, const ProbeRequest& request, Clock::time_p
     PQclear(res);
   }
   if (!result_ok) return fail(nullptr, request, query_error.empty() ? "SELECT 1 failed" : query_error, FailureReason::server_error);
-  return connected;
+  return connected(conn);
+}
+
+// A fresh connection within the deadline, and SELECT 1 on it when the request asks; `conn` holds the
+// connection when both passed.
+ProbeOutcome fresh_probe(const ProbeRequest& request, Clock::time_point deadline, Conn& conn) {
+  auto outcome = connect_within(request, deadline, conn);
+  if (outcome.ok() && request.run_query) outcome = select_one(conn.get(), request, deadline);
+  if (!outcome.ok()) conn.reset();
+  outcome.connects = 1;
+  return outcome;
 }
 
 std::chrono::microseconds since(Clock::time_point start) {
@@ -160,11 +174,8 @@ std::chrono::microseconds since(Clock::time_point start) {
 
 ProbeOutcome probe_database(const ProbeRequest& request) {
   const auto start = Clock::now();
-  const auto deadline = start + request.timeout;
   Conn conn;
-  auto outcome = connect_within(request, deadline, conn);
-  if (outcome.ok() && request.run_query) outcome = select_one(conn.get(), request, deadline, outcome);
-  outcome.connects = 1;
+  auto outcome = fresh_probe(request, start + request.timeout, conn);
   outcome.elapsed = since(start);
   return outcome;
 }
@@ -194,11 +205,9 @@ ProbeOutcome ProbeConnection::probe(const ProbeRequest& request) {
   const auto deadline = start + request.timeout;
   FailureReason kept_failed = FailureReason::none;
   if (reusable_at(start)) {
-    auto reused = select_one(conn_.get(), request, start + kept_share(request.timeout), kept_);
+    auto reused = select_one(conn_.get(), request, start + kept_share(request.timeout));
     if (reused.ok()) {
       reused.reused = true;
-      reused.connects = 0;
-      reused.kept_failed = FailureReason::none;  // kept_ is the fresh probe's outcome, which may carry one
       reused.elapsed = since(start);
       return reused;
     }
@@ -206,14 +215,11 @@ ProbeOutcome ProbeConnection::probe(const ProbeRequest& request) {
     close();  // lost, closed by the server, or silent: a fresh connection gets the rest of the time
   }
   Conn conn;
-  auto outcome = connect_within(request, deadline, conn);
-  if (outcome.ok()) outcome = select_one(conn.get(), request, deadline, outcome);
-  outcome.connects = 1;
+  auto outcome = fresh_probe(request, deadline, conn);
   outcome.kept_failed = kept_failed;
   if (outcome.ok() && max_lifetime_ > std::chrono::milliseconds::zero()) {
     conn_ = std::move(conn);
     opened_at_ = start;
-    kept_ = outcome;
   }
   outcome.elapsed = since(start);
   return outcome;

@@ -81,7 +81,6 @@ class ProbeConnection {
   std::chrono::milliseconds max_lifetime_;
   std::unique_ptr<pg_conn, ConnCloser> conn_;
   std::chrono::steady_clock::time_point opened_at_{};  // when its connect started
-  ProbeOutcome kept_;                                  // the fresh probe's outcome: server version, TLS
 };
 
 }  // namespace podguard

@@ -1,9 +1,9 @@
 #pragma once
 // The database probe loop: a thread of its own running common/pg_probe's bounded SELECT 1, so a hung
 // database never blocks the serving threads. The connection is kept between probes and renewed after
-// probe_conn_max_lifetime (ProbeConnection), and closed before any sleep it would not survive. While healthy it probes every probe_interval (or
-// idle_probe_interval once no request came for idle_after); while failing it backs off
-// exponentially with full jitter. Each state change is logged once, with a redacted reason class.
+// probe_conn_max_lifetime (ProbeConnection), and closed before any sleep it would not survive. While
+// healthy it probes every probe_interval (or idle_probe_interval once no request came for
+// idle_after); while failing it backs off exponentially with full jitter. Each state change is logged once, with a redacted reason class.
 #include <random>
 
 #include "common/conninfo_libpq.hpp"

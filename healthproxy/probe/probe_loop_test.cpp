@@ -15,38 +15,16 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/loopback.hpp"
+
 using namespace podguard;
 using namespace podguard::healthproxy;
+using namespace podguard::test;
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-std::uint16_t local_port(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof a;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) throw std::runtime_error("getsockname");
-  return ntohs(a.sin_port);
-}
-
-// A port where nothing listens (bound to 0, then closed).
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto a = loopback(0);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
-  auto port = local_port(fd);
-  ::close(fd);
-  return port;
-}
 
 // A tiny HTTP listener on 127.0.0.1:<ephemeral>: reads each request header block, then sends
 // `answer`, or, when `answer` is empty, holds the connection and never answers.
@@ -137,16 +115,6 @@ Options test_options() {
   return o;
 }
 
-LibpqParams refused_params(std::uint16_t port) {
-  LibpqParams p;
-  p.set("host", "127.0.0.1");
-  p.set("port", std::to_string(port));
-  p.set("user", "probe");
-  p.set("dbname", "probe");
-  p.set("sslmode", "disable");
-  p.set("gssencmode", "disable");
-  return p;
-}
 
 }  // namespace
 
