@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace podguard::healthproxy {
 
 UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout,
@@ -28,9 +30,10 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse 
       idle_.pop_back();
       if (still_open(*conn)) {
         conn->reused = true;
-        conn->buffer.reserve(UpstreamConn::read_capacity);
+        give_buffer(*conn);
         co_return conn;
       }
+      trim_spare_buffers();
     }
   }
   auto conn = std::make_unique<UpstreamConn>(ex_);
@@ -60,23 +63,38 @@ Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse 
   // From here on the session's deadline bounds the connection's operations.
   conn->stream.set_option(tcp::no_delay(true), ec);
   ec = {};
+  give_buffer(*conn);
   co_return conn;
+}
+
+void UpstreamPool::give_buffer(UpstreamConn& conn) {
+  if (!spare_buffers_.empty()) {
+    conn.buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  conn.buffer.reserve(UpstreamConn::read_capacity);  // a no-op for a spare one
+}
+
+void UpstreamPool::trim_spare_buffers() {
+  while (spare_buffers_.size() > idle_.size()) spare_buffers_.pop_back();
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
   // Unsolicited bytes: the app is not speaking HTTP/1.1 keep-alive properly. Closed as it goes.
   if (conn->buffer.size() > 0 || idle_.size() >= max_idle_) return;
-  // The first connections in the pool keep their read buffer, so a steady load takes none; the
-  // others give it back (empty: shrink_to_fit frees it). The ones with a buffer stay among the
-  // first `buffered_idle` positions, so at most that many idle buffers exist.
-  if (idle_.size() >= buffered_idle) conn->buffer.shrink_to_fit();
   conn->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(conn));
+  auto& buffer = idle_.back()->buffer;
+  if (spare_buffers_.size() < std::min(max_spare_buffers, idle_.size()) && buffer.capacity() == UpstreamConn::read_capacity)
+    spare_buffers_.push_back(std::move(buffer));  // moved from: the connection holds no storage
+  else
+    buffer.shrink_to_fit();  // empty: frees it
 }
 
 void UpstreamPool::close_expired(std::chrono::steady_clock::time_point now) {
   auto oldest_usable = now - idle_timeout_;
   while (!idle_.empty() && idle_.front()->idle_since < oldest_usable) idle_.pop_front();
+  trim_spare_buffers();
 }
 
 void UpstreamPool::close_all() {
@@ -85,6 +103,7 @@ void UpstreamPool::close_all() {
     conn->stream.close(ignored);
   }
   idle_.clear();
+  spare_buffers_.clear();
 }
 
 }  // namespace podguard::healthproxy

@@ -9,11 +9,19 @@
 // The pool keeps as many connections as were in flight at once (up to max_idle), as HAProxy's
 // `http-reuse` does: a pool smaller than the number of requests in flight closes a connection after
 // most responses and opens a new one for most requests (bench/results/gaps.md: at 1,000 client
-// connections a cap of 64 cost 0.26 connect + close per request). Only the first 64 idle connections
-// keep their read buffer; the others get one again when they are taken from the pool.
+// connections a cap of 64 cost 0.26 connect + close per request).
+//
+// Read buffers (16 KiB each) are not kept by idle connections but in a stack of spare buffers, at
+// most max_spare_buffers (one per event of Asio's epoll batch of 128) and never more than there are
+// idle connections: a connection going idle leaves its buffer there, the next one taken gets it back.
+// A steady load then allocates almost none (with 1,000 client connections most connections taken had
+// been idle without a buffer: a 16 KiB malloc and free per request, bench/results/gaps.md); a buffer
+// that grew past 16 KiB (a large response head) is freed, not kept; and once the idle connections
+// expire their buffers go too. At most 2 MiB per proxy thread.
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include "healthproxy/proxy/beast.hpp"
 
@@ -25,9 +33,10 @@ struct UpstreamConn {
   bool reused = false;
   std::chrono::steady_clock::time_point idle_since{};  // when it went back to the pool
   // Reads take what the buffer can hold (Beast reads at most its free capacity, at least 512 bytes):
-  // 16 KiB takes a typical response, header and body, in one read. Only connections in use hold one.
+  // 16 KiB takes a typical response, header and body, in one read. Only connections in use hold one
+  // (UpstreamPool::acquire gives it).
   static constexpr std::size_t read_capacity = 16 * 1024;
-  explicit UpstreamConn(ProxyExecutor ex) : stream(ex) { buffer.reserve(read_capacity); }
+  explicit UpstreamConn(ProxyExecutor ex) : stream(ex) {}
 };
 
 enum class Reuse {
@@ -41,25 +50,32 @@ class UpstreamPool {
   UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle,
                std::chrono::milliseconds idle_timeout);
 
-  // Sets ec on connect failure (beast::error::timeout when the connect timed out) and returns null.
+  // A connection whose buffer holds at least read_capacity bytes free. Sets ec on connect failure
+  // (beast::error::timeout when the connect timed out) and returns null.
   Task<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, Reuse reuse);
-  // After a complete response with keep-alive. A connection with bytes after that response (the app
-  // does not speak keep-alive properly) or over max_idle is closed instead.
+  // After a complete response with keep-alive; its buffer goes to the spare stack when there is room
+  // (else it is freed). A connection with bytes after that response (the app does not speak
+  // keep-alive properly) or over max_idle is closed instead.
   void release(std::unique_ptr<UpstreamConn> conn);
   // Closes the connections idle since before now - idle_timeout (the oldest are at the front: O(closed)).
   void close_expired(std::chrono::steady_clock::time_point now);
   void close_all();
   std::size_t idle() const { return idle_.size(); }
+  std::size_t spare_buffers() const { return spare_buffers_.size(); }
+
+  static constexpr std::size_t max_spare_buffers = 128;  // read buffers kept for idle connections (16 KiB each)
 
  private:
-  static constexpr std::size_t buffered_idle = 64;  // idle connections that keep their 16 KiB read buffer
   static bool still_open(UpstreamConn& conn);
+  void give_buffer(UpstreamConn& conn);  // a spare buffer when there is one, then at least read_capacity
+  void trim_spare_buffers();             // to the number of idle connections
   ProxyExecutor ex_;
   tcp::endpoint upstream_;
   std::chrono::milliseconds connect_timeout_;
   std::size_t max_idle_;
   std::chrono::milliseconds idle_timeout_;
   std::deque<std::unique_ptr<UpstreamConn>> idle_;  // most recently used at the back
+  std::vector<beast::flat_buffer> spare_buffers_;   // size() <= min(max_spare_buffers, idle_.size())
 };
 
 }  // namespace podguard::healthproxy
