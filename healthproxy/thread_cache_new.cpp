@@ -6,11 +6,21 @@
 // per field, in both parsers) and, above all, Asio's coroutine frames and operation states, of which
 // Asio 1.74 recycles only one per kind and thread. glibc's tcache keeps 7 blocks per size, so with
 // dozens of connections interleaving, most of these go through malloc's slow paths (callgrind:
-// about a sixth of the proxy's instructions). Here each thread keeps up to 32 KiB of freed blocks
-// per 16-byte size class, up to 4 KiB blocks (8 MiB per thread at most); anything else goes to malloc
-// as before. 16-byte classes, not 64: an open SSE stream holds about 15 blocks (coroutine frames,
-// its pending operation, descriptor states) for its whole life, and rounding each up to 64 bytes
-// cost about 0.3 KiB per stream (bench/results/gaps.md, "SSE streams").
+// about a sixth of the proxy's instructions). Here each thread keeps up to 128 KiB of freed blocks
+// per 16-byte size class, up to 4 KiB blocks; anything else goes to malloc as before. 16-byte
+// classes, not 64: an open SSE stream holds about 15 blocks (coroutine frames, its pending
+// operation, descriptor states) for its whole life, and rounding each up to 64 bytes cost about
+// 0.3 KiB per stream (bench/results/gaps.md, "SSE streams").
+//
+// Why 128 KiB a class: Asio 1.74's reactor takes up to 128 events per epoll_wait
+// (epoll_reactor.ipp) and runs their handlers back to back, so across one batch the live blocks
+// of one class rise or fall by up to about 128: the request's coroutine frames (0.7 to 1 KiB) are
+// all made or all freed together. 128 KiB holds 126 to 160 of those frames. With 32 KiB (40 of
+// them), 1,000 keep-alive connections sent 3.4 allocations per request through glibc's slow path
+// (_int_malloc); with 64 KiB, 1.1; with 128 KiB, none (bench/per_request.sh --tool callgrind
+// --conns 1000; bench/results/gaps.md, "The thread cache's capacity"). The cache holds only
+// blocks the thread had in use at one time, so it never keeps more than a class's peak use, and
+// 32 MiB per thread at most (256 classes); an idle proxy has nothing in it.
 //
 // A block carries its size class in a 16-byte header (which keeps malloc's 16-byte alignment). A
 // block freed by another thread than the one that allocated it joins the freeing thread's cache:
@@ -28,7 +38,7 @@ namespace {
 constexpr std::size_t header_bytes = 16;
 constexpr std::size_t class_bytes = 16;
 constexpr std::size_t class_count = 256;  // blocks of up to 4 KiB are cached
-constexpr std::size_t cache_bytes_per_class = 32 * 1024;
+constexpr std::size_t cache_bytes_per_class = 128 * 1024;
 constexpr std::uint32_t uncached = 0xffffffff;
 
 struct FreeBlock {
