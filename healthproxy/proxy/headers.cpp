@@ -99,10 +99,15 @@ bool is_cors_preflight(const http::request_header<>& h) {
          h.count(http::field::access_control_request_method) > 0;
 }
 
-void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
+namespace {
+
+// For Beast's basic_fields (requests) and ResponseHead alike: both iterate in received order, and
+// erasing through an iterator leaves the others valid.
+template <class Fields>
+void strip_hop_by_hop_in(Fields& f, bool keep_upgrade) {
   // One pass over the fields, no lookup through Beast's index (each one walks it with a
   // case-insensitive compare); the options a Connection field lists are collected on the way.
-  boost::container::small_vector<http::fields::const_iterator, 8> doomed;
+  boost::container::small_vector<typename Fields::const_iterator, 8> doomed;
   boost::container::small_vector<std::string_view, 4> named;  // fields named by Connection (rare)
   for (auto it = f.begin(); it != f.end(); ++it) {
     bool hop = false;
@@ -139,6 +144,11 @@ void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
   // The Connection tokens point into a Connection field's value: erase only after the passes.
   for (auto it : doomed) f.erase(it);
 }
+
+}  // namespace
+
+void strip_hop_by_hop(http::fields& f, bool keep_upgrade) { strip_hop_by_hop_in(f, keep_upgrade); }
+void strip_hop_by_hop(ResponseHead& f, bool keep_upgrade) { strip_hop_by_hop_in(f, keep_upgrade); }
 
 void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,
                               const boost::optional<std::uint64_t>& content_length, bool chunked) {
@@ -187,10 +197,10 @@ void prepare_upstream_request(http::request_header<>& h, const ClientInfo& clien
 }
 
 namespace {
-void set_persistence(http::response_header<>& h, unsigned client_version, Persistence persistence);
+void set_persistence(ResponseHead& h, unsigned client_version, Persistence persistence);
 }  // namespace
 
-void prepare_client_response(http::response_header<>& h, unsigned client_version, BodyFraming framing,
+void prepare_client_response(ResponseHead& h, unsigned client_version, BodyFraming framing,
                              const boost::optional<std::uint64_t>& content_length, Persistence persistence) {
   strip_hop_by_hop(h, false);
   // RFC 9110 8.6: a server must not send Content-Length in a 204 (a 304 may carry the 200's length).
@@ -210,7 +220,7 @@ void prepare_client_response(http::response_header<>& h, unsigned client_version
 }
 
 namespace {
-void set_persistence(http::response_header<>& h, unsigned client_version, Persistence persistence) {
+void set_persistence(ResponseHead& h, unsigned client_version, Persistence persistence) {
   bool keep = persistence == Persistence::keep_alive;
   if (client_version >= 11) {
     if (!keep) h.set(http::field::connection, "close");
@@ -220,9 +230,9 @@ void set_persistence(http::response_header<>& h, unsigned client_version, Persis
 }
 }  // namespace
 
-void prepare_interim_response(http::response_header<>& h) { strip_hop_by_hop(h, false); }
+void prepare_interim_response(ResponseHead& h) { strip_hop_by_hop(h, false); }
 
-void prepare_tunnel_response(http::response_header<>& h) {
+void prepare_tunnel_response(ResponseHead& h) {
   strip_hop_by_hop(h, true);
   h.set(http::field::connection, "upgrade");
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "healthproxy/proxy/beast.hpp"
+#include "healthproxy/proxy/response_head.hpp"
 
 namespace podguard::healthproxy {
 
@@ -57,6 +58,7 @@ bool is_cors_preflight(const http::request_header<>& h);   // OPTIONS + Origin +
 // Removes Connection, the fields it names, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade (kept
 // when `keep_upgrade`), and Transfer-Encoding/Content-Length (the caller re-frames the message).
 void strip_hop_by_hop(http::fields& fields, bool keep_upgrade);
+void strip_hop_by_hop(ResponseHead& fields, bool keep_upgrade);
 
 struct ClientInfo {
   std::string peer_address;  // appended to X-Forwarded-For
@@ -72,11 +74,11 @@ void prepare_upstream_request(http::request_header<>& h, const ClientInfo& clien
 // the framing fields for `framing` (Content-Length kept as the app sent it for bodies that are absent,
 // HEAD and 304), and the persistence announced as RFC 9112 9.3 asks: `Connection: close` to an
 // HTTP/1.1 client, `Connection: keep-alive` to an HTTP/1.0 client whose connection stays open.
-void prepare_client_response(http::response_header<>& h, unsigned client_version, BodyFraming framing,
+void prepare_client_response(ResponseHead& h, unsigned client_version, BodyFraming framing,
                              const boost::optional<std::uint64_t>& content_length, Persistence persistence);
 // A 1xx interim response, hop-by-hop fields removed (RFC 9110 15.2).
-void prepare_interim_response(http::response_header<>& h);
+void prepare_interim_response(ResponseHead& h);
 // A 101 answering an Upgrade: hop-by-hop removed but Upgrade, and `Connection: upgrade`.
-void prepare_tunnel_response(http::response_header<>& h);
+void prepare_tunnel_response(ResponseHead& h);
 
 }  // namespace podguard::healthproxy

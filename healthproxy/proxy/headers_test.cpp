@@ -113,14 +113,14 @@ TEST_CASE("headers: CORS preflight detection") {
 }
 
 TEST_CASE("headers: client responses") {
-  http::response_header<> r;
+  ResponseHead r;
   r.version(11);
   r.set(http::field::connection, "close");
   r.set(http::field::transfer_encoding, "chunked");
   prepare_client_response(r, 11, BodyFraming::chunked, boost::none, Persistence::keep_alive);
   CHECK(r[http::field::transfer_encoding] == "chunked");
   CHECK(r.count(http::field::connection) == 0);  // HTTP/1.1 keeps alive by default
-  http::response_header<> closing;
+  ResponseHead closing;
   closing.version(11);
   prepare_client_response(closing, 11, BodyFraming::content_length, std::uint64_t{12}, Persistence::close);
   CHECK(closing[http::field::content_length] == "12");
@@ -128,11 +128,11 @@ TEST_CASE("headers: client responses") {
 }
 
 TEST_CASE("RFC 9112 9.3: an HTTP/1.0 client is told keep-alive when its connection stays open, close otherwise") {
-  http::response_header<> r;
+  ResponseHead r;
   r.version(11);  // the app's version: the client's decides what is announced
   prepare_client_response(r, 10, BodyFraming::content_length, std::uint64_t{2}, Persistence::keep_alive);
   CHECK(ascii_iequals(r[http::field::connection], "keep-alive"));
-  http::response_header<> c;
+  ResponseHead c;
   c.version(11);
   prepare_client_response(c, 10, BodyFraming::until_close, boost::none, Persistence::close);
   CHECK(c.count(http::field::transfer_encoding) == 0);

@@ -13,6 +13,7 @@
 #include "healthproxy/proxy/headers.hpp"
 #include "healthproxy/proxy/relay.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
+#include "healthproxy/proxy/response_parser.hpp"
 #include "healthproxy/proxy/splice_relay.hpp"
 #include "healthproxy/proxy/wire.hpp"
 
@@ -31,8 +32,11 @@ constexpr int max_interim_responses = 64;
 // greater than none, so a disabled limit rejects every Content-Length body.
 constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
 
-using RequestParser = http::request_parser<http::buffer_body>;
-using ResponseParser = http::response_parser<http::buffer_body>;
+using RequestParser = http::request_parser<http::buffer_body>;  // responses: ResponseParser (response_parser.hpp)
+
+// Where a parser puts the next body bytes (http::buffer_body's value).
+http::buffer_body::value_type& body_of(RequestParser& p) { return p.get().body(); }
+http::buffer_body::value_type& body_of(ResponseParser& p) { return p.body(); }
 
 // The other end went away (or a drain closed our end): there is nobody to answer. partial_message:
 // the close came in the middle of a chunked or Content-Length body (Beast's put_eof), which is a
@@ -407,8 +411,9 @@ class Session {
   // before the first event. `chunked_out`: the body is written as chunks, else as it is (a
   // Content-Length body, or one that ends with the connection). A close-delimited response ends at
   // the app's close (RFC 9112 6.3, rule 8).
-  template <bool isRequest>
-  Task<Relayed> relay_body(http::parser<isRequest, http::buffer_body>& p, Leg from, Leg to, bool chunked_out, RelayChunk& chunk) {
+  template <class Parser>
+  Task<Relayed> relay_body(Parser& p, Leg from, Leg to, bool chunked_out, RelayChunk& chunk) {
+    constexpr bool isRequest = Parser::is_request::value;
     // A coroutine of its own: its locals are not in this frame, which an open stream holds.
     if (p.content_length() && !p.is_done() && !chunked_out) co_return co_await relay_length(from, to, *p.content_length(), chunk);
     Framer framer(chunked_out);
@@ -432,7 +437,7 @@ class Session {
     // first event), whether or not some came with the head (an SSE head and a first `: ok` comment
     // together). What came with the head is parsed and written before any read.
     ReadSize read_size = ReadSize::small;
-    auto& body = p.get().body();
+    auto& body = body_of(p);
     while (!p.is_done()) {
       // The last read drained the socket: the next piece may be a long wait away (an SSE stream sends
       // an event a second). The stream waits without the relay buffer (what is still buffered, such
@@ -498,14 +503,14 @@ class Session {
   // how much the next read asks for, and is updated by each read: a read that came back short emptied
   // the socket, so the next one asks for `small_read` bytes (into a buffer of that size: a waiting
   // stream holds 512 bytes, not its connection's 16 KiB); one that came back full asks for up to 64 KiB.
-  template <bool isRequest>
-  Task<error_code> read_body_piece(http::parser<isRequest, http::buffer_body>& p, Leg from, RelayChunk& chunk,
+  template <class Parser>
+  Task<error_code> read_body_piece(Parser& p, Leg from, RelayChunk& chunk,
                                    ReadSize& read_size) {
     constexpr std::size_t max_read = 64 * 1024;
     for (;;) {
       if (from.buffer.size() > 0) {
         error_code ec;
-        auto& body = p.get().body();
+        auto& body = body_of(p);
         if (!body.data) {
           body.data = chunk.data();
           body.size = RelayChunk::size();
@@ -524,7 +529,7 @@ class Session {
       bool readable = false;  // a wait said so: the read needs no asynchronous operation of its own
       if (read_size == ReadSize::small) {
         // The buffered bytes (a chunk's CRLF) gave no body bytes: the wait goes without the relay buffer.
-        if (auto& body = p.get().body(); body.data && body.size == RelayChunk::size()) {
+        if (auto& body = body_of(p); body.data && body.size == RelayChunk::size()) {
           body.data = nullptr;
           body.size = 0;
           chunk.release();

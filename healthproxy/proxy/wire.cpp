@@ -49,7 +49,7 @@ void serialize_head(const http::request_header<>& h, std::string& out) {
   append_fields(h, out);
 }
 
-void serialize_head(const http::response_header<>& h, std::string& out) {
+void serialize_head(const ResponseHead& h, std::string& out) {
   out.clear();
   append_version(h.version(), out);
   char code[8];
@@ -60,7 +60,8 @@ void serialize_head(const http::response_header<>& h, std::string& out) {
   auto reason = h.reason();
   out += reason.empty() ? http::obsolete_reason(h.result()) : reason;
   out += crlf;
-  append_fields(h, out);
+  h.append_lines(out);
+  out += crlf;
 }
 
 const Framer::Buffers& Framer::frame(const std::string* head, const char* data, std::size_t size, bool last) {

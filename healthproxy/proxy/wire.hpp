@@ -10,13 +10,14 @@
 #include <boost/container/static_vector.hpp>
 
 #include "healthproxy/proxy/beast.hpp"
+#include "healthproxy/proxy/response_head.hpp"
 
 namespace podguard::healthproxy {
 
 // "GET /path HTTP/1.1\r\n" + fields + "\r\n", replacing the contents of out (its capacity is kept).
 void serialize_head(const http::request_header<>& h, std::string& out);
 // "HTTP/1.1 200 OK\r\n" + fields + "\r\n"; an empty reason phrase becomes the standard one.
-void serialize_head(const http::response_header<>& h, std::string& out);
+void serialize_head(const ResponseHead& h, std::string& out);
 
 // Buffers for one write: the pending head (if any), then a body piece in the body's framing.
 class Framer {

@@ -1,0 +1,77 @@
+#include "healthproxy/proxy/response_head.hpp"
+
+#include <cstring>
+
+namespace podguard::healthproxy {
+
+void ResponseHead::insert(http::field name, std::string_view name_string, std::string_view value) {
+  if (entries_.empty()) {
+    // One allocation each for a typical head (an app's response head has about 8 fields).
+    entries_.reserve(16);
+    text_.reserve(512);
+  }
+  Entry e{};
+  e.name = name;
+  e.line_at = static_cast<std::uint32_t>(text_.size());
+  e.name_size = static_cast<std::uint32_t>(name_string.size());
+  e.value_size = static_cast<std::uint32_t>(value.size());
+  text_.resize(text_.size() + e.line_size());
+  char* p = text_.data() + e.line_at;
+  std::memcpy(p, name_string.data(), name_string.size());
+  p += name_string.size();
+  *p++ = ':';
+  *p++ = ' ';
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
+  entries_.push_back(e);
+}
+
+void ResponseHead::insert(http::field name, std::string_view value) { insert(name, http::to_string(name), value); }
+
+void ResponseHead::set(http::field name, std::string_view value) {
+  erase(name);
+  insert(name, value);
+}
+
+void ResponseHead::erase(http::field name) {
+  BOOST_ASSERT(name != http::field::unknown);
+  for (auto& e : entries_)
+    if (e.name == name) e.erased = true;
+}
+
+void ResponseHead::erase(const_iterator it) {
+  if (it.index_ < entries_.size()) entries_[it.index_].erased = true;
+}
+
+std::size_t ResponseHead::count(http::field name) const {
+  BOOST_ASSERT(name != http::field::unknown);
+  std::size_t n = 0;
+  for (const auto& e : entries_) n += !e.erased && e.name == name;
+  return n;
+}
+
+std::string_view ResponseHead::operator[](http::field name) const {
+  BOOST_ASSERT(name != http::field::unknown);
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (!entries_[i].erased && entries_[i].name == name) return value_type(this, i).value();
+  return {};
+}
+
+void ResponseHead::append_lines(std::string& out) const {
+  // Lines of fields that were not erased lie next to each other in text_: one copy per run.
+  std::size_t i = 0;
+  while ((i = next_live(i)) < entries_.size()) {
+    std::size_t from = entries_[i].line_at, to = from;
+    for (; i < entries_.size() && !entries_[i].erased; ++i) to += entries_[i].line_size();
+    out.append(text_.data() + from, to - from);
+  }
+}
+
+void ResponseHead::clear() {
+  std::string().swap(text_);
+  std::vector<Entry>().swap(entries_);
+}
+
+}  // namespace podguard::healthproxy
