@@ -18,9 +18,9 @@
 // all made or all freed together. 128 KiB holds 126 to 160 of those frames. With 32 KiB (40 of
 // them), 1,000 keep-alive connections sent 3.4 allocations per request through glibc's slow path
 // (_int_malloc); with 64 KiB, 1.1; with 128 KiB, none (bench/per_request.sh --tool callgrind
-// --conns 1000; bench/results/gaps.md, "The thread cache's capacity"). The cache holds only
-// blocks the thread had in use at one time, so it never keeps more than a class's peak use, and
-// 32 MiB per thread at most (256 classes); an idle proxy has nothing in it.
+// --conns 1000; bench/results/gaps.md, "The thread cache's capacity"). Cached blocks are not given
+// back: after a burst, each thread keeps what it freed, up to 128 KiB per class and 32 MiB per
+// thread (256 classes). A freshly started proxy has next to nothing in it.
 //
 // A block carries its size class in a 16-byte header (which keeps malloc's 16-byte alignment). A
 // block freed by another thread than the one that allocated it joins the freeing thread's cache:

@@ -101,8 +101,8 @@ bool is_cors_preflight(const http::request_header<>& h) {
 
 namespace {
 
-// For Beast's basic_fields (requests) and ResponseHead alike: both iterate in received order, and
-// erasing through an iterator leaves the others valid.
+// For Beast's basic_fields (requests) and ResponseHead alike: in both, erasing through an iterator
+// leaves the others valid, and the order of the passes does not matter here.
 template <class Fields>
 void strip_hop_by_hop_in(Fields& f, bool keep_upgrade) {
   // One pass over the fields, no lookup through Beast's index (each one walks it with a

@@ -1,10 +1,21 @@
 #include "healthproxy/proxy/response_head.hpp"
 
 #include <cstring>
+#include <functional>
 
 namespace podguard::healthproxy {
 
 void ResponseHead::insert(http::field name, std::string_view name_string, std::string_view value) {
+  // A view into text_ itself (h.set(f, h[g])) would dangle once text_ grows: copy it first.
+  std::less<const char*> lt;
+  auto inside = [&](std::string_view v) {
+    return !v.empty() && !lt(v.data(), text_.data()) && lt(v.data(), text_.data() + text_.size());
+  };
+  if (inside(name_string) || inside(value)) {
+    std::string copy(name_string);
+    copy += value;
+    return insert(name, std::string_view(copy).substr(0, name_string.size()), std::string_view(copy).substr(name_string.size()));
+  }
   if (entries_.empty()) {
     // One allocation each for a typical head (an app's response head has about 8 fields).
     entries_.reserve(16);

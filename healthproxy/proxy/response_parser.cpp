@@ -10,7 +10,14 @@ void ResponseParser::on_request_impl(http::verb, beast::string_view, beast::stri
   ec = http::error::bad_version;
 }
 
-void ResponseParser::on_response_impl(int code, beast::string_view reason, int version, error_code&) {
+void ResponseParser::on_response_impl(int code, beast::string_view reason, int version, error_code& ec) {
+  // As http::parser: a parser that read a message must not read another (emplace a new one).
+  BOOST_ASSERT(!used_);
+  if (used_) {
+    ec = http::error::stale_parser;
+    return;
+  }
+  used_ = true;
   head_.result(static_cast<unsigned>(code));
   head_.reason(reason);
   head_.version(static_cast<unsigned>(version));

@@ -31,6 +31,7 @@ class ResponseParser final : public http::basic_parser<false> {
 
   ResponseHead head_;
   http::buffer_body::value_type body_{};
+  bool used_ = false;  // a status line was parsed: as http::parser, one message per parser
 };
 
 }  // namespace podguard::healthproxy

@@ -1,10 +1,12 @@
-// ResponseParser and ResponseHead against Beast's own http::response_parser<http::buffer_body>, the
-// parser they replace: on generated responses, fed in random pieces into small body buffers, both
-// must agree on every outcome the proxy reads (error, status line, fields in order, framing,
-// keep-alive, body bytes).
+// ResponseParser and ResponseHead against Beast's own http::response_parser<http::buffer_body> and
+// basic_fields, which they replace: on generated responses, fed in random pieces into small body
+// buffers, both must agree on every outcome the proxy reads (each put's result, error, status line,
+// fields, framing, keep-alive, body bytes), and on the head the client gets once the hop-by-hop
+// fields are stripped and Connection set (strip_hop_by_hop, then serialize_head against Beast's writer).
 #include "healthproxy/proxy/response_parser.hpp"
 
 #include <cctype>
+#include <sstream>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -13,6 +15,9 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+
+#include "healthproxy/proxy/headers.hpp"
+#include "healthproxy/proxy/wire.hpp"
 
 using namespace podguard::healthproxy;
 
@@ -27,6 +32,8 @@ struct Outcome {
   std::string reason;
   std::vector<std::string> fields;  // "code|Name|value"
   std::string body;
+  std::string puts;  // "used/error;" for each put, need_buffer and need_more included
+  std::vector<std::string> client_head;  // the head as the client gets it: status line, then field lines
   bool operator==(const Outcome&) const = default;
 };
 
@@ -36,11 +43,56 @@ std::string describe(const Outcome& o) {
                   " chunked=" + std::to_string(o.chunked) + " cl=" + (o.content_length ? std::to_string(*o.content_length) : "-") +
                   " body=" + std::to_string(o.body.size()) + " fields:";
   for (const auto& f : o.fields) s += " [" + f + "]";
+  s += " puts: " + o.puts + " client head:";
+  for (const auto& l : o.client_head) s += " [" + l + "]";
   return s;
 }
 
-template <class Parser, class Head, class BodyOf>
-Outcome parse(Parser& p, const std::string& wire, bool head_request, std::mt19937& rng, BodyOf body_of) {
+// Lowercased field name of "Name|..." or "Name: ..." (up to `sep`).
+std::string lower_name(const std::string& s, char sep) {
+  auto name = s.substr(0, s.find(sep));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// Beast's basic_fields moves a repeated field next to the first of its name; ResponseHead keeps the
+// received order. RFC 9110 5.3 makes only the order of same-name fields significant, and both keep
+// that: fields are compared grouped by name, in the order each name first appeared.
+std::vector<std::string> grouped(const std::vector<std::string>& lines, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  std::vector<bool> taken(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (taken[i]) continue;
+    for (std::size_t j = i; j < lines.size(); ++j)
+      if (!taken[j] && names[j] == names[i]) {
+        out.push_back(lines[j]);
+        taken[j] = true;
+      }
+  }
+  return out;
+}
+
+// A serialized head as its status line, then its field lines grouped by name.
+std::vector<std::string> head_lines(const std::string& head) {
+  std::vector<std::string> lines, names;
+  for (std::size_t at = 0; at < head.size();) {
+    auto end = head.find("\r\n", at);
+    if (end == std::string::npos) end = head.size();
+    if (end > at) lines.push_back(head.substr(at, end - at));
+    at = end + 2;
+  }
+  if (lines.empty()) return lines;
+  std::vector<std::string> fields(lines.begin() + 1, lines.end());
+  for (const auto& f : fields) names.push_back(lower_name(f, ':'));
+  auto out = grouped(fields, names);
+  out.insert(out.begin(), lines.front());
+  return out;
+}
+
+// Parses `wire` with `p`; then, when the head was complete and valid, readies it for a client
+// (`client_head` strips the hop-by-hop fields, sets Connection, and serializes it).
+template <class Parser, class Head, class BodyOf, class ClientHead>
+Outcome parse(Parser& p, const std::string& wire, bool head_request, std::mt19937& rng, BodyOf body_of, ClientHead client_head) {
   p.header_limit(64 * 1024);
   p.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (head_request) p.skip(true);
@@ -76,6 +128,7 @@ Outcome parse(Parser& p, const std::string& wire, bool head_request, std::mt1993
     error_code ec;
     bool had_header = p.is_header_done();
     auto used = p.put(net::buffer(pending), ec);
+    o.puts += std::to_string(used) + "/" + ec.message() + ";";
     pending.erase(0, used);
     o.body.append(body_buf, sizeof body_buf - body.size);
     if (!had_header && p.is_header_done()) record_head();
@@ -85,26 +138,10 @@ Outcome parse(Parser& p, const std::string& wire, bool head_request, std::mt1993
       break;
     }
   }
-  // Beast's basic_fields moves a repeated field next to the first of its name; ResponseHead keeps
-  // the received order. RFC 9110 5.3 makes only the order of same-name fields significant, and both
-  // keep that: compare them grouped by name, in the order each name first appeared.
   std::vector<std::string> names;
-  for (const auto& f : o.fields) {
-    auto name = f.substr(0, f.find('|', f.find('|') + 1));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    names.push_back(name);
-  }
-  std::vector<std::string> grouped;
-  std::vector<bool> taken(o.fields.size());
-  for (std::size_t i = 0; i < o.fields.size(); ++i) {
-    if (taken[i]) continue;
-    for (std::size_t j = i; j < o.fields.size(); ++j)
-      if (!taken[j] && names[j] == names[i]) {
-        grouped.push_back(o.fields[j]);
-        taken[j] = true;
-      }
-  }
-  o.fields = grouped;
+  for (const auto& f : o.fields) names.push_back(lower_name(f.substr(f.find('|') + 1), '|'));
+  o.fields = grouped(o.fields, names);
+  if (p.is_header_done() && o.error.empty()) o.client_head = head_lines(client_head(p));
   o.header_done = p.is_header_done();
   o.done = p.is_done();
   if (o.header_done) {
@@ -119,13 +156,29 @@ Outcome parse(Parser& p, const std::string& wire, bool head_request, std::mt1993
 Outcome ours(const std::string& wire, bool head_request, unsigned seed) {
   std::mt19937 rng(seed);
   ResponseParser p;
-  return parse<ResponseParser, ResponseHead>(p, wire, head_request, rng, [](ResponseParser& q) -> auto& { return q.body(); });
+  return parse<ResponseParser, ResponseHead>(
+      p, wire, head_request, rng, [](ResponseParser& q) -> auto& { return q.body(); },
+      [](ResponseParser& q) {
+        strip_hop_by_hop(q.get(), false);
+        q.get().set(http::field::connection, "close");
+        std::string out;
+        serialize_head(q.get(), out);
+        return out;
+      });
 }
 
 Outcome beasts(const std::string& wire, bool head_request, unsigned seed) {
   std::mt19937 rng(seed);
   http::response_parser<http::buffer_body> p;
-  return parse<decltype(p), http::response_header<>>(p, wire, head_request, rng, [](auto& q) -> auto& { return q.get().body(); });
+  return parse<decltype(p), http::response_header<>>(
+      p, wire, head_request, rng, [](auto& q) -> auto& { return q.get().body(); },
+      [](auto& q) {
+        strip_hop_by_hop(q.get(), false);
+        q.get().set(http::field::connection, "close");
+        std::ostringstream os;
+        os << q.get().base();
+        return os.str();
+      });
 }
 
 // A response built from random parts, valid or not: status lines, field names in odd cases and
@@ -267,4 +320,30 @@ TEST_CASE("response head: fields in received order; erase marks, set replaces at
   CHECK(h.begin() == h.end());
   h.insert(http::field::connection, "close");  // usable again after clear
   CHECK(h[http::field::connection] == "close");
+}
+
+TEST_CASE("response head: a value taken from the same head survives the head's growth") {
+  ResponseHead h;
+  h.insert(http::field::server, "Server", std::string(200, 's'));
+  for (int i = 0; i < 20; ++i) h.insert(http::field::via, h[http::field::server]);  // text_ reallocates on the way
+  CHECK(h.count(http::field::via) == 20);
+  for (const auto& f : h) CHECK(f.value() == std::string(200, 's'));
+  h.set(http::field::etag, h[http::field::via]);
+  CHECK(h[http::field::etag] == std::string(200, 's'));
+}
+
+TEST_CASE("response parser: a field over 64 KiB under a larger header limit is kept whole") {
+  // Beast's basic_fields throws std::length_error past 65,533 bytes; --max-header-size allows up to 1 MiB.
+  ResponseParser p;
+  p.header_limit(1024 * 1024);
+  std::string big(70'000, 'c');
+  std::string wire = "HTTP/1.1 200 OK\r\nSet-Cookie: " + big + "\r\nContent-Length: 0\r\n\r\n";
+  error_code ec;
+  p.put(net::buffer(wire), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(p.is_done());
+  CHECK(p.get()[http::field::set_cookie] == big);
+  std::string out;
+  serialize_head(p.get(), out);
+  CHECK(out == wire);
 }
