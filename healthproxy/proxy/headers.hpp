@@ -16,6 +16,11 @@ namespace podguard::healthproxy {
 // Content-Length values and a repeated Transfer-Encoding; this adds what it lets through: a
 // Transfer-Encoding whose final coding is not chunked, and codings other than chunked.
 std::string framing_problem(const http::request_header<>& h);
+// Empty when healthproxy can relay a response body's framing; else why not (the proxy answers 502).
+// Beast 1.74's parser decodes only the chunked coding, so a body with another transfer coding
+// (`gzip, chunked`, or `gzip` ended by the close) would reach the client re-framed and without it,
+// its bytes taken for plain content; RFC 9112 6.1 lets a recipient reject a coding it does not know.
+std::string framing_problem(const ResponseHead& h);
 // RFC 9112 3.2: why the request's Host is invalid (none in HTTP/1.1, more than one in any), or "".
 std::string host_problem(const http::request_header<>& h);
 
@@ -70,15 +75,16 @@ struct ClientInfo {
 void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,
                               const boost::optional<std::uint64_t>& content_length, bool chunked);
 
-// Readies the app's final response for a client of `client_version` (10, 11): hop-by-hop removed,
+// Readies the app's final response for a client of `client_version` (10, 11): HTTP/1.1 as the
+// version whatever the app's (RFC 9110 6.2: an intermediary sends its own), hop-by-hop removed,
 // the framing fields for `framing` (Content-Length kept as the app sent it for bodies that are absent,
 // HEAD and 304), and the persistence announced as RFC 9112 9.3 asks: `Connection: close` to an
 // HTTP/1.1 client, `Connection: keep-alive` to an HTTP/1.0 client whose connection stays open.
 void prepare_client_response(ResponseHead& h, unsigned client_version, BodyFraming framing,
                              const boost::optional<std::uint64_t>& content_length, Persistence persistence);
-// A 1xx interim response, hop-by-hop fields removed (RFC 9110 15.2).
+// A 1xx interim response, hop-by-hop fields removed (RFC 9110 15.2), as HTTP/1.1.
 void prepare_interim_response(ResponseHead& h);
-// A 101 answering an Upgrade: hop-by-hop removed but Upgrade, and `Connection: upgrade`.
+// A 101 answering an Upgrade, as HTTP/1.1: hop-by-hop removed but Upgrade, and `Connection: upgrade`.
 void prepare_tunnel_response(ResponseHead& h);
 
 }  // namespace podguard::healthproxy

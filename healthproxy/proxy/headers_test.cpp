@@ -182,3 +182,45 @@ TEST_CASE("RFC 9110 10.1.1: Expect: 100-continue in any case") {
   h.set(http::field::expect, "something-else");
   CHECK_FALSE(expects_continue(h));
 }
+
+TEST_CASE("RFC 9112 6.1: a response body's framing healthproxy cannot relay") {
+  ResponseHead h;
+  CHECK(framing_problem(h).empty());
+  h.insert(http::field::transfer_encoding, " Chunked ");
+  CHECK(framing_problem(h).empty());
+  h.set(http::field::transfer_encoding, "gzip, chunked");
+  CHECK(framing_problem(h) == "a Transfer-Encoding other than chunked");
+  h.set(http::field::transfer_encoding, "chunked");
+  h.insert(http::field::transfer_encoding, "chunked");
+  CHECK(framing_problem(h) == "more than one Transfer-Encoding field");
+}
+
+TEST_CASE("RFC 9110 6.2: a response goes out as HTTP/1.1 whatever the app's version") {
+  ResponseHead r;
+  r.version(10);
+  prepare_client_response(r, 11, BodyFraming::chunked, boost::none, Persistence::keep_alive);
+  CHECK(r.version() == 11);
+  ResponseHead interim;
+  interim.version(10);
+  prepare_interim_response(interim);
+  CHECK(interim.version() == 11);
+}
+
+TEST_CASE("RFC 9110 7.6.1: a Connection list of thousands of options, before and after the fields it names") {
+  // Every field it names goes, in any case, and only those; Content-Length named too is removed once.
+  ResponseHead h;
+  h.insert(http::field::unknown, "X-Early", "1");
+  std::string list;
+  for (int i = 0; i < 5000; ++i) list += "x-opt-" + std::to_string(i) + ", ";
+  list += "X-EARLY, x-late, content-length, upgrade";
+  h.insert(http::field::connection, list);
+  for (int i = 0; i < 5000; i += 7) h.insert(http::field::unknown, "X-Opt-" + std::to_string(i), "v");
+  h.insert(http::field::unknown, "X-Late", "2");
+  h.insert(http::field::unknown, "X-Kept", "3");
+  h.insert(http::field::content_length, "5");
+  h.insert(http::field::upgrade, "websocket");
+  strip_hop_by_hop(h, true);  // Upgrade is kept for a tunnel, whatever Connection says
+  std::string left;
+  for (const auto& f : h) left += std::string(f.name_string()) + ";";
+  CHECK(left == "X-Kept;Upgrade;");
+}

@@ -267,6 +267,12 @@ class Session {
         // RFC 9110 15.2.2: a server switches only to a protocol the client asked for.
         co_return co_await upstream_failed(req, http::error::bad_status, Persistence::close);
       }
+      if (!rp->is_done()) {
+        if (auto why = framing_problem(rp->get()); !why.empty()) {
+          log::info("the app's response has a framing healthproxy cannot relay", {{"problem", why}});
+          co_return co_await upstream_failed(req, http::error::bad_transfer_encoding, keep);
+        }
+      }
       auto plan = plan_response(req, *rp, keep);
       answered_request_ = &req;
       auto relayed = co_await relay_body(*rp, Leg{up->stream, up->buffer, opt_.upstream_response_timeout},

@@ -401,6 +401,40 @@ TEST_CASE("RFC 9112 7.1: a chunked app response reaches an HTTP/1.0 client unchu
   CHECK(c.closed_within(1000ms));
 }
 
+TEST_CASE("RFC 9110 6.2: an HTTP/1.0 app's response reaches an HTTP/1.1 client as HTTP/1.1, re-chunked") {
+  ProxyUnderTest p;
+  p.start();
+  auto c = p.client();
+  c.send("GET /old HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  REQUIRE(app->read_request());
+  app->send("HTTP/1.0 200 OK\r\nX-K: 1\r\n\r\nbody");
+  app->shutdown_send();  // the body ends with the close (RFC 9112 6.3)
+  auto raw = c.read_raw(1 << 16, 1000ms);
+  CHECK(raw.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(raw.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+  CHECK(raw.ends_with("\r\n\r\n4\r\nbody\r\n0\r\n\r\n"));
+}
+
+TEST_CASE("RFC 9112 6.1: an app body with a transfer coding other than chunked is answered 502, not relayed without it") {
+  for (std::string te : {"gzip, chunked", "gzip"}) {
+    CAPTURE(te);
+    ProxyUnderTest p;
+    p.start();
+    auto c = p.client();
+    c.send("GET /zipped HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto app = p.app.accept();
+    REQUIRE(app);
+    REQUIRE(app->read_request());
+    app->send("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + te + "\r\n\r\n" + (te == "gzip" ? "xyz" : "3\r\nxyz\r\n0\r\n\r\n"));
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->result_int() == 502);
+    CHECK(res->body().find("xyz") == std::string::npos);
+  }
+}
+
 // ---- chunked request bodies ----
 
 TEST_CASE("RFC 9112 7.1: an invalid chunk size (0x2) is answered 400 and the connection closed") {
