@@ -13,6 +13,7 @@
 #include "healthproxy/proxy/headers.hpp"
 #include "healthproxy/proxy/relay.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
+#include "healthproxy/proxy/request_parser.hpp"
 #include "healthproxy/proxy/response_parser.hpp"
 #include "healthproxy/proxy/splice_relay.hpp"
 #include "healthproxy/proxy/wire.hpp"
@@ -32,7 +33,6 @@ constexpr int max_interim_responses = 64;
 // greater than none, so a disabled limit rejects every Content-Length body.
 constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
 
-using RequestParser = http::request_parser<http::buffer_body>;  // responses: ResponseParser (response_parser.hpp)
 
 // Where a parser puts the next body bytes (http::buffer_body's value).
 http::buffer_body::value_type& body_of(RequestParser& p) { return p.get().body(); }

@@ -10,6 +10,7 @@
 
 #include "common/ascii.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
+#include "healthproxy/proxy/request_parser.hpp"
 #include "healthproxy/proxy/session_harness.hpp"
 
 using namespace podguard::healthproxy;
@@ -509,6 +510,33 @@ TEST_CASE("RFC 6585 5: a header block over --max-header-size is 431") {
   REQUIRE(res);
   CHECK(res->result_int() == 431);
   CHECK_FALSE(p.app.accept(100ms));
+}
+
+TEST_CASE("a field longer than Beast's fields hold is 431 under a larger --max-header-size, and the proxy serves on") {
+  // Beast's basic_fields throws past 65,533 bytes; before, one such request ended the whole proxy.
+  ProxyUnderTest p;
+  p.options.max_header_bytes = 1024 * 1024;
+  p.start();
+  auto c = p.client();
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nCookie: " + std::string(70'000, 'a') + "\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 431);
+  CHECK_FALSE(p.app.accept(100ms));
+
+  // The longest value accepted, as X-Forwarded-For: the proxy's append still fits.
+  auto c2 = p.client();
+  std::string xff(RequestParser::max_field_bytes, '1');
+  c2.send("GET /xff HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: " + xff + "\r\n\r\n");
+  auto app = p.app.accept();
+  REQUIRE(app);
+  auto req = app->read_request();
+  REQUIRE(req);
+  CHECK((*req)["X-Forwarded-For"] == xff + ", 127.0.0.1");
+  app->send(ok("fine"));
+  auto r2 = c2.read_response();
+  REQUIRE(r2);
+  CHECK(r2->body() == "fine");
 }
 
 TEST_CASE("RFC 9110 15.5.14: a Content-Length over --max-body-size is 413 before any byte reaches the app") {
