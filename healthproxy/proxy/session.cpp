@@ -33,7 +33,6 @@ constexpr int max_interim_responses = 64;
 // greater than none, so a disabled limit rejects every Content-Length body.
 constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
 
-
 // Where a parser puts the next body bytes (http::buffer_body's value).
 http::buffer_body::value_type& body_of(RequestParser& p) { return p.get().body(); }
 http::buffer_body::value_type& body_of(ResponseParser& p) { return p.body(); }

@@ -57,8 +57,7 @@ void serialize_head(const ResponseHead& h, std::string& out) {
   out += ' ';
   out.append(code, end);
   out += ' ';
-  auto reason = h.reason();
-  out += reason.empty() ? http::obsolete_reason(h.result()) : reason;
+  out += h.reason();  // the standard phrase when the app sent none (ResponseHead::reason)
   out += crlf;
   h.append_lines(out);
   out += crlf;
