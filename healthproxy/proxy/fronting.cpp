@@ -14,16 +14,15 @@ bool matches_passthrough(std::string_view target, const std::vector<std::string>
   });
 }
 
-std::optional<std::string> allowed_origin(const http::request_header<>& req, const std::vector<std::string>& allowed) {
-  auto it = req.find(http::field::origin);
-  if (it == req.end()) return std::nullopt;
-  std::string origin(it->value());
+std::optional<std::string> allowed_origin(const RequestHead& req, const std::vector<std::string>& allowed) {
+  if (req.count(http::field::origin) == 0) return std::nullopt;
+  std::string origin(req[http::field::origin]);  // the first, as Beast's find gave it
   for (const auto& a : allowed)
     if (a == "*" || a == origin) return origin;
   return std::nullopt;
 }
 
-Response make_error(unsigned status, std::string_view detail, const http::request_header<>& req,
+Response make_error(unsigned status, std::string_view detail, const RequestHead& req,
                     const std::vector<std::string>& cors_origins, bool keep_alive) {
   Response res{static_cast<http::status>(status), req.version()};
   res.set(http::field::server, "podguard-healthproxy");
@@ -48,7 +47,7 @@ Response make_error(unsigned status, std::string_view detail, const http::reques
   return res;
 }
 
-Response make_db_unavailable(const http::request_header<>& req, int retry_after_seconds, std::string_view reason,
+Response make_db_unavailable(const RequestHead& req, int retry_after_seconds, std::string_view reason,
                              const std::vector<std::string>& cors_origins, bool keep_alive) {
   std::string detail = "Service temporarily unavailable: the database is unreachable";
   if (!reason.empty()) detail += " (" + std::string(reason) + ")";

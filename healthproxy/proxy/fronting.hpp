@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "healthproxy/proxy/beast.hpp"
+#include "healthproxy/proxy/message_head.hpp"
 
 namespace podguard::healthproxy {
 
@@ -18,14 +19,14 @@ using Response = http::response<http::string_body>;
 bool matches_passthrough(std::string_view target, const std::vector<std::string>& prefixes);
 
 // The Origin to echo in Access-Control-Allow-Origin, when the request's Origin is allowed ("*" allows any).
-std::optional<std::string> allowed_origin(const http::request_header<>& req, const std::vector<std::string>& allowed);
+std::optional<std::string> allowed_origin(const RequestHead& req, const std::vector<std::string>& allowed);
 
 // {"detail": "..."} with Content-Type application/json, CORS headers when allowed.
-Response make_error(unsigned status, std::string_view detail, const http::request_header<>& req,
+Response make_error(unsigned status, std::string_view detail, const RequestHead& req,
                     const std::vector<std::string>& cors_origins, bool keep_alive);
 
 // 503 for a request that arrives while the database is down, with Retry-After.
-Response make_db_unavailable(const http::request_header<>& req, int retry_after_seconds, std::string_view reason,
+Response make_db_unavailable(const RequestHead& req, int retry_after_seconds, std::string_view reason,
                              const std::vector<std::string>& cors_origins, bool keep_alive);
 
 }  // namespace podguard::healthproxy

@@ -5,8 +5,8 @@
 using namespace podguard::healthproxy;
 
 namespace {
-http::request_header<> request(http::verb v = http::verb::get, const char* origin = nullptr) {
-  http::request_header<> h;
+RequestHead request(http::verb v = http::verb::get, const char* origin = nullptr) {
+  RequestHead h;
   h.method(v);
   h.version(11);
   h.target("/api/v1/tasks");

@@ -1,6 +1,7 @@
 #include "healthproxy/proxy/headers.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/container/small_vector.hpp>
 
@@ -29,9 +30,10 @@ bool has_token(std::string_view list, std::string_view token) {
   return found;
 }
 
-bool connection_has(const http::fields& f, std::string_view token) {
-  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it)
-    if (has_token(it->value(), token)) return true;
+// Whether any Connection field lists `token` (RFC 9110 7.6.1: the fields make one list).
+bool connection_has(const FlatFields& f, std::string_view token) {
+  for (const auto& field : f)
+    if (field.name() == http::field::connection && has_token(field.value(), token)) return true;
   return false;
 }
 
@@ -46,8 +48,7 @@ bool names_a_hop_field(std::string_view token) {
 
 namespace {
 // What both framing_problem overloads check of Transfer-Encoding.
-template <class Fields>
-std::string transfer_coding_problem(const Fields& h) {
+std::string transfer_coding_problem(const FlatFields& h) {
   auto te_count = h.count(http::field::transfer_encoding);
   if (te_count == 0) return {};
   if (te_count > 1) return "more than one Transfer-Encoding field";
@@ -57,7 +58,7 @@ std::string transfer_coding_problem(const Fields& h) {
 }
 }  // namespace
 
-std::string framing_problem(const http::request_header<>& h) {
+std::string framing_problem(const RequestHead& h) {
   if (h.count(http::field::transfer_encoding) > 0 && h.count(http::field::content_length) > 0)
     return "both Content-Length and Transfer-Encoding";
   return transfer_coding_problem(h);
@@ -65,7 +66,7 @@ std::string framing_problem(const http::request_header<>& h) {
 
 std::string framing_problem(const ResponseHead& h) { return transfer_coding_problem(h); }
 
-std::string host_problem(const http::request_header<>& h) {
+std::string host_problem(const RequestHead& h) {
   auto n = h.count(http::field::host);
   if (n > 1) return "more than one Host field";
   if (n == 0 && h.version() >= 11) return "no Host field";
@@ -88,7 +89,7 @@ bool is_idempotent(http::verb method) {
   }
 }
 
-bool is_replayable(const http::request_header<>& h, bool has_body) { return !has_body && is_idempotent(h.method()); }
+bool is_replayable(const RequestHead& h, bool has_body) { return !has_body && is_idempotent(h.method()); }
 
 BodyFraming client_response_framing(unsigned client_version, bool no_body, const boost::optional<std::uint64_t>& content_length) {
   if (no_body) return BodyFraming::none;
@@ -96,16 +97,16 @@ BodyFraming client_response_framing(unsigned client_version, bool no_body, const
   return client_version >= 11 ? BodyFraming::chunked : BodyFraming::until_close;
 }
 
-bool expects_continue(const http::request_header<>& h) {
-  auto it = h.find(http::field::expect);
-  return it != h.end() && ascii::iequals(ascii::trim(std::string_view(it->value())), "100-continue");
+bool expects_continue(const RequestHead& h) {
+  // The first Expect field, as Beast's find gave it.
+  return ascii::iequals(ascii::trim(h[http::field::expect]), "100-continue");
 }
 
-bool is_upgrade_request(const http::request_header<>& h) {
+bool is_upgrade_request(const RequestHead& h) {
   return h.count(http::field::upgrade) > 0 && connection_has(h, "upgrade");
 }
 
-bool is_cors_preflight(const http::request_header<>& h) {
+bool is_cors_preflight(const RequestHead& h) {
   return h.method() == http::verb::options && h.count(http::field::origin) > 0 &&
          h.count(http::field::access_control_request_method) > 0;
 }
@@ -127,13 +128,12 @@ bool is_hop_by_hop(http::field name, bool keep_upgrade) {
   }
 }
 
-// For Beast's basic_fields (requests) and ResponseHead alike: in both, erasing through an iterator
-// leaves the others valid, and the order of the passes does not matter here.
-template <class Fields>
-void strip_hop_by_hop_in(Fields& f, bool keep_upgrade) {
+// Erasing through an iterator only marks the field, so the others stay valid, and the order of the
+// passes does not matter here.
+void strip_hop_by_hop_in(FlatFields& f, bool keep_upgrade) {
   // One pass over the fields, no lookup through Beast's index (each one walks it with a
   // case-insensitive compare); the options a Connection field lists are collected on the way.
-  boost::container::small_vector<typename Fields::const_iterator, 8> doomed;
+  boost::container::small_vector<FlatFields::const_iterator, 8> doomed;
   boost::container::small_vector<std::string_view, 4> named;  // fields named by Connection (rare)
   for (auto it = f.begin(); it != f.end(); ++it) {
     if (it->name() == http::field::connection)
@@ -160,27 +160,24 @@ void strip_hop_by_hop_in(Fields& f, bool keep_upgrade) {
 
 }  // namespace
 
-void strip_hop_by_hop(http::fields& f, bool keep_upgrade) { strip_hop_by_hop_in(f, keep_upgrade); }
-void strip_hop_by_hop(ResponseHead& f, bool keep_upgrade) { strip_hop_by_hop_in(f, keep_upgrade); }
+void strip_hop_by_hop(FlatFields& f, bool keep_upgrade) { strip_hop_by_hop_in(f, keep_upgrade); }
 
-void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,
+void prepare_upstream_request(RequestHead& h, const ClientInfo& client, bool upgrade,
                               const boost::optional<std::uint64_t>& content_length, bool chunked) {
   strip_hop_by_hop(h, upgrade);
-  // One pass for Expect, Host and the X-Forwarded-* fields, which Beast knows by name only (each
-  // lookup or set() by name hashes it and walks the index: about 1,100 instructions per request
-  // under callgrind for these).
+  // One pass for Expect, Host and the X-Forwarded-* fields, which Beast knows by name only.
   constexpr std::string_view xff_name = "X-Forwarded-For", proto_name = "X-Forwarded-Proto", host_name = "X-Forwarded-Host";
-  boost::container::small_vector<http::fields::const_iterator, 4> doomed;  // Expect and X-Forwarded-For
+  boost::container::small_vector<FlatFields::const_iterator, 4> doomed;  // Expect and X-Forwarded-For
   std::string xff;
   bool has_xff = false, has_proto = false, has_forwarded_host = false;
-  std::string_view host;
-  bool has_host = false;
+  // The first Host, by position: a string_view into the fields would dangle once an insert below
+  // grows them.
+  std::optional<FlatFields::const_iterator> host;
   for (auto it = h.begin(); it != h.end(); ++it) {
     switch (it->name()) {
       case http::field::expect: doomed.push_back(it); break;
       case http::field::host:
-        if (!has_host) host = it->value();
-        has_host = true;
+        if (!host) host = it;
         break;
       case http::field::unknown: {
         auto name = it->name_string();
@@ -206,7 +203,7 @@ void prepare_upstream_request(http::request_header<>& h, const ClientInfo& clien
 
   h.insert(http::field::unknown, xff_name, xff.empty() ? client.peer_address : xff + ", " + client.peer_address);
   if (!has_proto) h.insert(http::field::unknown, proto_name, "http");
-  if (!has_forwarded_host && has_host) h.insert(http::field::unknown, host_name, host);
+  if (!has_forwarded_host && host) h.insert(http::field::unknown, host_name, (*host)->value());
 }
 
 namespace {

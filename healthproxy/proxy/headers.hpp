@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "healthproxy/proxy/beast.hpp"
-#include "healthproxy/proxy/response_head.hpp"
+#include "healthproxy/proxy/message_head.hpp"
 
 namespace podguard::healthproxy {
 
@@ -15,14 +15,14 @@ namespace podguard::healthproxy {
 // Beast's parser already rejects Content-Length together with Transfer-Encoding, differing
 // Content-Length values and a repeated Transfer-Encoding; this adds what it lets through: a
 // Transfer-Encoding whose final coding is not chunked, and codings other than chunked.
-std::string framing_problem(const http::request_header<>& h);
+std::string framing_problem(const RequestHead& h);
 // Empty when healthproxy can relay a response body's framing; else why not (the proxy answers 502).
 // Beast 1.74's parser decodes only the chunked coding, so a body with another transfer coding
 // (`gzip, chunked`, or `gzip` ended by the close) would reach the client re-framed and without it,
 // its bytes taken for plain content; RFC 9112 6.1 lets a recipient reject a coding it does not know.
 std::string framing_problem(const ResponseHead& h);
 // RFC 9112 3.2: why the request's Host is invalid (none in HTTP/1.1, more than one in any), or "".
-std::string host_problem(const http::request_header<>& h);
+std::string host_problem(const RequestHead& h);
 
 // How a message body is delimited on the wire (RFC 9112 6.3).
 enum class BodyFraming {
@@ -44,7 +44,7 @@ bool is_idempotent(http::verb method);
 // Whether healthproxy may send the request again on a fresh app connection after a reused one failed
 // before any byte of the response (RFC 9112 9.3.1: only idempotent requests are retried
 // automatically), and it has no body it would have to have kept.
-bool is_replayable(const http::request_header<>& h, bool has_body);
+bool is_replayable(const RequestHead& h, bool has_body);
 
 // RFC 9110 15.2: 1xx other than 101 (which ends HTTP/1.1 on the connection) precede the final response.
 inline bool is_interim(unsigned status) { return status >= 100 && status < 200 && status != 101; }
@@ -55,15 +55,14 @@ inline bool is_interim(unsigned status) { return status >= 100 && status < 200 &
 BodyFraming client_response_framing(unsigned client_version, bool no_body, const boost::optional<std::uint64_t>& content_length);
 
 // RFC 9110 10.1.1: Expect: 100-continue, compared case-insensitively.
-bool expects_continue(const http::request_header<>& h);
+bool expects_continue(const RequestHead& h);
 
-bool is_upgrade_request(const http::request_header<>& h);  // Connection: upgrade + Upgrade: ...
-bool is_cors_preflight(const http::request_header<>& h);   // OPTIONS + Origin + Access-Control-Request-Method
+bool is_upgrade_request(const RequestHead& h);  // Connection: upgrade + Upgrade: ...
+bool is_cors_preflight(const RequestHead& h);   // OPTIONS + Origin + Access-Control-Request-Method
 
 // Removes Connection, the fields it names, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade (kept
 // when `keep_upgrade`), and Transfer-Encoding/Content-Length (the caller re-frames the message).
-void strip_hop_by_hop(http::fields& fields, bool keep_upgrade);
-void strip_hop_by_hop(ResponseHead& fields, bool keep_upgrade);
+void strip_hop_by_hop(FlatFields& fields, bool keep_upgrade);
 
 struct ClientInfo {
   std::string peer_address;  // appended to X-Forwarded-For
@@ -72,7 +71,7 @@ struct ClientInfo {
 // Readies a client's request for the app: hop-by-hop removed, framing set from what the parser
 // saw, X-Forwarded-For appended, X-Forwarded-Proto and -Host set when absent (an ingress in front
 // may have set them already), Expect removed (healthproxy answers 100-continue itself).
-void prepare_upstream_request(http::request_header<>& h, const ClientInfo& client, bool upgrade,
+void prepare_upstream_request(RequestHead& h, const ClientInfo& client, bool upgrade,
                               const boost::optional<std::uint64_t>& content_length, bool chunked);
 
 // Readies the app's final response for a client of `client_version` (10, 11): HTTP/1.1 as the

@@ -1,4 +1,5 @@
 #include "healthproxy/proxy/headers.hpp"
+#include "healthproxy/proxy/message_parser.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,8 +12,8 @@ bool ascii_iequals(std::string_view a, std::string_view b) { return podguard::as
 }  // namespace
 
 namespace {
-using Parser = http::request_parser<http::buffer_body>;
-// Feeds a raw request header block to Beast's parser, as the proxy does.
+using Parser = RequestParser;
+// Feeds a raw request header block to the proxy's parser (Beast's basic_parser), as the proxy does.
 void parse(Parser& p, const std::string& raw, error_code& ec) { p.put(net::buffer(raw), ec); }
 }  // namespace
 
@@ -39,7 +40,7 @@ TEST_CASE("headers: framing_problem catches what the parser lets through") {
 }
 
 TEST_CASE("headers: hop-by-hop fields go, including those Connection names") {
-  http::request_header<> h;
+  RequestHead h;
   h.set(http::field::connection, "keep-alive, X-Secret-Hop");
   h.set("X-Secret-Hop", "1");
   h.set(http::field::keep_alive, "timeout=5");
@@ -58,7 +59,7 @@ TEST_CASE("headers: hop-by-hop fields go, including those Connection names") {
 }
 
 TEST_CASE("headers: X-Forwarded-For is appended, Proto and Host set only when absent") {
-  http::request_header<> h;
+  RequestHead h;
   h.method(http::verb::get);
   h.set(http::field::host, "todo.local");
   prepare_upstream_request(h, {"10.0.0.7"}, false, boost::none, false);
@@ -66,7 +67,7 @@ TEST_CASE("headers: X-Forwarded-For is appended, Proto and Host set only when ab
   CHECK(h["X-Forwarded-Proto"] == "http");
   CHECK(h["X-Forwarded-Host"] == "todo.local");
 
-  http::request_header<> behind_ingress;
+  RequestHead behind_ingress;
   behind_ingress.set("X-Forwarded-For", "203.0.113.9");
   behind_ingress.set("X-Forwarded-Proto", "https");
   behind_ingress.set("X-Forwarded-Host", "todo.example.com");
@@ -77,14 +78,14 @@ TEST_CASE("headers: X-Forwarded-For is appended, Proto and Host set only when ab
 }
 
 TEST_CASE("headers: request framing is rebuilt from what the parser saw") {
-  http::request_header<> h;
+  RequestHead h;
   h.method(http::verb::post);
   h.set(http::field::content_length, "5, 5");
   h.set(http::field::expect, "100-continue");
   prepare_upstream_request(h, {"1.2.3.4"}, false, std::uint64_t{5}, false);
   CHECK(h[http::field::content_length] == "5");
   CHECK(h.count(http::field::expect) == 0);
-  http::request_header<> c;
+  RequestHead c;
   c.method(http::verb::post);
   c.set(http::field::transfer_encoding, "chunked");
   prepare_upstream_request(c, {"1.2.3.4"}, false, boost::none, true);
@@ -104,7 +105,7 @@ TEST_CASE("headers: upgrade requests keep Upgrade and Connection: upgrade") {
 }
 
 TEST_CASE("headers: CORS preflight detection") {
-  http::request_header<> h;
+  RequestHead h;
   h.method(http::verb::options);
   h.set(http::field::origin, "https://todo.example.com");
   CHECK_FALSE(is_cors_preflight(h));
@@ -148,7 +149,7 @@ TEST_CASE("RFC 9112 6.3: the framing alone decides whether a request has a body"
 }
 
 TEST_CASE("RFC 9110 9.2.2: only body-less idempotent requests are replayed") {
-  http::request_header<> h;
+  RequestHead h;
   for (auto m : {http::verb::get, http::verb::head, http::verb::options, http::verb::put, http::verb::delete_}) {
     h.method(m);
     CHECK(is_replayable(h, false));
@@ -175,7 +176,7 @@ TEST_CASE("RFC 9110 15.2: 1xx other than 101 are interim") {
 }
 
 TEST_CASE("RFC 9110 10.1.1: Expect: 100-continue in any case") {
-  http::request_header<> h;
+  RequestHead h;
   CHECK_FALSE(expects_continue(h));
   h.set(http::field::expect, "100-Continue");
   CHECK(expects_continue(h));

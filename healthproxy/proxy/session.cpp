@@ -13,8 +13,7 @@
 #include "healthproxy/proxy/headers.hpp"
 #include "healthproxy/proxy/relay.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
-#include "healthproxy/proxy/request_parser.hpp"
-#include "healthproxy/proxy/response_parser.hpp"
+#include "healthproxy/proxy/message_parser.hpp"
 #include "healthproxy/proxy/splice_relay.hpp"
 #include "healthproxy/proxy/wire.hpp"
 
@@ -33,9 +32,6 @@ constexpr int max_interim_responses = 64;
 // greater than none, so a disabled limit rejects every Content-Length body.
 constexpr std::uint64_t unlimited_body = std::numeric_limits<std::uint64_t>::max();
 
-// Where a parser puts the next body bytes (http::buffer_body's value).
-http::buffer_body::value_type& body_of(RequestParser& p) { return p.get().body(); }
-http::buffer_body::value_type& body_of(ResponseParser& p) { return p.body(); }
 
 // The other end went away (or a drain closed our end): there is nobody to answer. partial_message:
 // the close came in the middle of a chunked or Content-Length body (Beast's put_eof), which is a
@@ -160,7 +156,7 @@ class Session {
 
   // Answers a request healthproxy does not (or cannot) forward with `status` and its standard detail,
   // counting why: 400, 413 and 431 as rejections (the callers count 502 and 504 as upstream errors).
-  Task<Persistence> reject(unsigned status, const http::request_header<>& req, Persistence keep, std::string_view why = {},
+  Task<Persistence> reject(unsigned status, const RequestHead& req, Persistence keep, std::string_view why = {},
                            std::string_view detail_override = {}) {
     std::string detail;
     switch (status) {
@@ -183,7 +179,8 @@ class Session {
     if (!framing_problem(req).empty() || !host_problem(req).empty()) co_return co_await reject_malformed(req);
     note_request();
     bool has_body = request_has_body(parser.chunked(), parser.content_length());
-    auto keep = req.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;
+    // The parser's keep_alive, which reads every Connection field (RFC 9112 9.3).
+    auto keep = parser.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;
     if (!ctx_.state.db_serving() && !matches_passthrough(req.target(), opt_.passthrough) && !is_cors_preflight(req))
       co_return co_await reply_db_unavailable(req, has_body ? Persistence::close : keep);
     // RFC 9110 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
@@ -193,7 +190,7 @@ class Session {
   }
 
   // 400 for a request whose framing (RFC 9112 6) or Host (RFC 9112 3.2) is invalid.
-  Task<Persistence> reject_malformed(const http::request_header<>& req) {
+  Task<Persistence> reject_malformed(const RequestHead& req) {
     auto problem = framing_problem(req);
     if (problem.empty()) problem = host_problem(req);
     co_return co_await reject(400, req, Persistence::close, problem);
@@ -201,7 +198,7 @@ class Session {
 
   // 503 while the database is lost (fronting.hpp). `keep`: close when the request has a body
   // healthproxy does not read (it would leave the connection unusable).
-  Task<Persistence> reply_db_unavailable(const http::request_header<>& req, Persistence keep) {
+  Task<Persistence> reply_db_unavailable(const RequestHead& req, Persistence keep) {
     ctx_.metrics.count_rejection(Rejection::db_down);
     auto db = ctx_.state.db();
     co_return co_await reply(make_db_unavailable(req, ctx_.state.retry_after_seconds(),
@@ -295,7 +292,7 @@ class Session {
   // Reads the app's response head. Each 1xx interim response before the final one goes to an HTTP/1.1
   // client as it arrives and is dropped for an HTTP/1.0 client (RFC 9110 15.2); `interim_sent` says
   // whether one went out. 101 ends the loop: it is final for the connection (RFC 9110 15.2.2).
-  Task<Relayed> read_final_response(const http::request_header<>& req, UpstreamConn& up, std::optional<ResponseParser>& rp,
+  Task<Relayed> read_final_response(const RequestHead& req, UpstreamConn& up, std::optional<ResponseParser>& rp,
                                     bool& interim_sent) {
     for (int i = 0; i <= max_interim_responses; ++i) {
       rp.emplace();
@@ -331,7 +328,7 @@ class Session {
 
   // Readies the final response's head for the client (in head_) and plans the rest. Not a coroutine:
   // the relay is awaited by forward() itself, so an open stream holds no frame for this step.
-  ResponsePlan plan_response(const http::request_header<>& req, ResponseParser& rp, Persistence keep) {
+  ResponsePlan plan_response(const RequestHead& req, ResponseParser& rp, Persistence keep) {
     auto& res = rp.get();
     auto framing = client_response_framing(req.version(), rp.is_done(), rp.content_length());
     auto client_keep = framing == BodyFraming::until_close ? Persistence::close : keep;
@@ -442,7 +439,7 @@ class Session {
     // first event), whether or not some came with the head (an SSE head and a first `: ok` comment
     // together). What came with the head is parsed and written before any read.
     ReadSize read_size = ReadSize::small;
-    auto& body = body_of(p);
+    auto& body = p.body();
     while (!p.is_done()) {
       // The last read drained the socket: the next piece may be a long wait away (an SSE stream sends
       // an event a second). The stream waits without the relay buffer (what is still buffered, such
@@ -515,7 +512,7 @@ class Session {
     for (;;) {
       if (from.buffer.size() > 0) {
         error_code ec;
-        auto& body = body_of(p);
+        auto& body = p.body();
         if (!body.data) {
           body.data = chunk.data();
           body.size = RelayChunk::size();
@@ -534,7 +531,7 @@ class Session {
       bool readable = false;  // a wait said so: the read needs no asynchronous operation of its own
       if (read_size == ReadSize::small) {
         // The buffered bytes (a chunk's CRLF) gave no body bytes: the wait goes without the relay buffer.
-        if (auto& body = body_of(p); body.data && body.size == RelayChunk::size()) {
+        if (auto& body = p.body(); body.data && body.size == RelayChunk::size()) {
           body.data = nullptr;
           body.size = 0;
           chunk.release();
@@ -587,7 +584,7 @@ class Session {
   // Reading the request body failed: 413 over --max-body-size, 400 for a malformed body (an invalid
   // chunk size, RFC 9112 7.1), nothing when the client went away. The connection closes either way
   // (the rest of the body is unread), and so does the app connection (its request is incomplete).
-  Task<Persistence> client_body_failed(error_code ec, const http::request_header<>& req) {
+  Task<Persistence> client_body_failed(error_code ec, const RequestHead& req) {
     if (ec == http::error::body_limit) co_await reject(413, req, Persistence::close);
     else if (!is_peer_closed(ec) && ec != beast::error::timeout) {
       log::info("rejected a request with an invalid body", {{"error", ec.message()}, {"status", "400"}});
@@ -597,7 +594,7 @@ class Session {
   }
 
   // The app failed this request: 504 when it did not answer in time, else 502.
-  Task<Persistence> upstream_failed(const http::request_header<>& req, error_code ec, Persistence keep) {
+  Task<Persistence> upstream_failed(const RequestHead& req, error_code ec, Persistence keep) {
     auto kind = upstream_error_of(ec);
     bool timeout = kind == UpstreamError::response_timeout;
     bool closed = kind == UpstreamError::reset;
@@ -665,7 +662,7 @@ class Session {
 
   ProxyStream client_;
   beast::flat_buffer buffer_;
-  http::request_header<>* answered_request_ = nullptr;  // the request whose response is being relayed
+  RequestHead* answered_request_ = nullptr;  // the request whose response is being relayed
   std::string head_;  // the message head being written, reused (its capacity is kept)
   ProxyContext& ctx_;
   const Options& opt_;

@@ -10,7 +10,6 @@
 
 #include "common/ascii.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
-#include "healthproxy/proxy/request_parser.hpp"
 #include "healthproxy/proxy/session_harness.hpp"
 
 using namespace podguard::healthproxy;
@@ -512,31 +511,26 @@ TEST_CASE("RFC 6585 5: a header block over --max-header-size is 431") {
   CHECK_FALSE(p.app.accept(100ms));
 }
 
-TEST_CASE("a field longer than Beast's fields hold is 431 under a larger --max-header-size, and the proxy serves on") {
-  // Beast's basic_fields throws past 65,533 bytes; before, one such request ended the whole proxy.
+TEST_CASE("a field longer than Beast's fields hold reaches the app whole under a larger --max-header-size") {
+  // Beast's basic_fields throws past 65,533 bytes: before the flat request head, one such request
+  // ended the whole proxy, and then it was answered 431 whatever --max-header-size allowed.
   ProxyUnderTest p;
   p.options.max_header_bytes = 1024 * 1024;
   p.start();
   auto c = p.client();
-  c.send("GET / HTTP/1.1\r\nHost: t\r\nCookie: " + std::string(70'000, 'a') + "\r\n\r\n");
-  auto res = c.read_response();
-  REQUIRE(res);
-  CHECK(res->result_int() == 431);
-  CHECK_FALSE(p.app.accept(100ms));
-
-  // The longest value accepted, as X-Forwarded-For: the proxy's append still fits.
-  auto c2 = p.client();
-  std::string xff(RequestParser::max_field_bytes, '1');
-  c2.send("GET /xff HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: " + xff + "\r\n\r\n");
+  std::string cookie(70'000, 'a'), xff(70'000, '1');
+  c.send("GET /big HTTP/1.1\r\nHost: t\r\nCookie: " + cookie + "\r\nX-Forwarded-For: " + xff + "\r\n\r\n");
   auto app = p.app.accept();
   REQUIRE(app);
-  auto req = app->read_request();
-  REQUIRE(req);
-  CHECK((*req)["X-Forwarded-For"] == xff + ", 127.0.0.1");
+  // The harness's own reader is Beast's, which throws on such a field: the raw head instead.
+  std::string head;
+  for (int i = 0; i < 100 && head.find("\r\n\r\n") == std::string::npos; ++i) head += app->read_raw(200'000, 100ms);
+  CHECK(head.find("\r\nCookie: " + cookie + "\r\n") != std::string::npos);
+  CHECK(head.find("\r\nX-Forwarded-For: " + xff + ", 127.0.0.1\r\n") != std::string::npos);
   app->send(ok("fine"));
-  auto r2 = c2.read_response();
-  REQUIRE(r2);
-  CHECK(r2->body() == "fine");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "fine");
 }
 
 TEST_CASE("RFC 9110 15.5.14: a Content-Length over --max-body-size is 413 before any byte reaches the app") {

@@ -10,12 +10,12 @@
 #include <boost/container/static_vector.hpp>
 
 #include "healthproxy/proxy/beast.hpp"
-#include "healthproxy/proxy/response_head.hpp"
+#include "healthproxy/proxy/message_head.hpp"
 
 namespace podguard::healthproxy {
 
 // "GET /path HTTP/1.1\r\n" + fields + "\r\n", replacing the contents of out (its capacity is kept).
-void serialize_head(const http::request_header<>& h, std::string& out);
+void serialize_head(const RequestHead& h, std::string& out);
 // "HTTP/1.1 200 OK\r\n" + fields + "\r\n"; an empty reason phrase becomes the standard one.
 void serialize_head(const ResponseHead& h, std::string& out);
 

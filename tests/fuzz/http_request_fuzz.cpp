@@ -1,5 +1,5 @@
-// libFuzzer target for healthproxy's request path: the bytes a client sends go through Beast's
-// request parser exactly as in a session (header limit, body limit, buffer_body with chunked
+// libFuzzer target for healthproxy's request path: the bytes a client sends go through the proxy's
+// request parser (Beast's basic_parser into a RequestHead) exactly as in a session (header limit, body limit, buffer_body with chunked
 // decoding), then through the framing check, the header rewrite for the app, the passthrough and
 // upgrade checks, and healthproxy's own error and 503 responses, which are serialized.
 // Properties: no crash or UB (ASan/UBSan), and after the rewrite no hop-by-hop field survives and
@@ -12,11 +12,12 @@
 
 #include "healthproxy/proxy/fronting.hpp"
 #include "healthproxy/proxy/headers.hpp"
+#include "healthproxy/proxy/message_parser.hpp"
 
 using namespace podguard::healthproxy;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  http::request_parser<http::buffer_body> parser;
+  RequestParser parser;
   parser.header_limit(16 * 1024);
   parser.body_limit(1024 * 1024);
   error_code ec;
@@ -27,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   char chunk[64];
   std::size_t offset = used;
   while (!parser.is_done() && offset < size) {
-    parser.get().body().data = chunk;
-    parser.get().body().size = sizeof chunk;
+    parser.body().data = chunk;
+    parser.body().size = sizeof chunk;
     auto n = parser.put(net::buffer(data + offset, size - offset), ec);
     if (ec == http::error::need_buffer) ec = {};
     if (ec || n == 0) break;
