@@ -2,8 +2,8 @@
 // executable only (not its tests, not sanitizer builds, where the sanitizers' own allocator must see
 // every allocation).
 //
-// Why: a proxied request allocates about 30 blocks and frees them again: Beast's header fields (one
-// per field, in both parsers) and, above all, Asio's coroutine frames and operation states, of which
+// Why: a proxied request allocates blocks and frees them again: the heads' field stores and, above
+// all, Asio's coroutine frames and operation states, of which
 // Asio 1.74 recycles only one per kind and thread. glibc's tcache keeps 7 blocks per size, so with
 // dozens of connections interleaving, most of these go through malloc's slow paths (callgrind:
 // about a sixth of the proxy's instructions). Here each thread keeps up to 128 KiB of freed blocks

@@ -3,7 +3,7 @@
 // ResponseHead and RequestHead (message_head.hpp) add the status and request lines.
 //
 // Why not Beast's basic_fields: the proxy reads a head's fields once, removes the hop-by-hop ones,
-// adds at most three and writes them out. basic_fields allocates every field on its own and indexes
+// adds a few (at most five: framing, Connection, X-Forwarded-*) and writes them out. basic_fields allocates every field on its own and indexes
 // it in a red-black tree: at 1 KiB with 1,000 connections, its insert and element allocation (8.9 %),
 // its index (4.5 %) and its teardown (1.0 %) were 14.4 % of healthproxy's user-space instructions per
 // request, for both heads (callgrind; bench/results/gaps.md). It also throws std::length_error past
@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/options.hpp>
 #include <boost/container/vector.hpp>
 
 #include "healthproxy/proxy/beast.hpp"
@@ -114,8 +115,11 @@ class FlatFields {
     return from;
   }
   // The fields' lines, back to back, as they are written out. Grown without zero-filling
-  // (boost::container::default_init): std::string::resize's fill was 3 % of the instructions.
-  boost::container::vector<char> text_;
+  // (boost::container::default_init: std::string::resize's fill was 3 % of the instructions), and
+  // doubled when full (Boost's default grows by 60 %, and a browser's request head is 1-2 KB).
+  using Text = boost::container::vector<
+      char, void, boost::container::vector_options_t<boost::container::growth_factor<boost::container::growth_factor_100>>>;
+  Text text_;
   std::vector<Entry> entries_;
 };
 

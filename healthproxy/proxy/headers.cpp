@@ -77,6 +77,11 @@ bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& conten
   return chunked || (content_length && *content_length > 0);
 }
 
+bool request_keeps_alive(const RequestHead& h) {
+  if (h.version() >= 11) return !connection_has(h, "close");
+  return h.count(http::field::transfer_encoding) == 0 && connection_has(h, "keep-alive");
+}
+
 bool is_idempotent(http::verb method) {
   switch (method) {
     case http::verb::get:
@@ -131,8 +136,8 @@ bool is_hop_by_hop(http::field name, bool keep_upgrade) {
 // Erasing through an iterator only marks the field, so the others stay valid, and the order of the
 // passes does not matter here.
 void strip_hop_by_hop_in(FlatFields& f, bool keep_upgrade) {
-  // One pass over the fields, no lookup through Beast's index (each one walks it with a
-  // case-insensitive compare); the options a Connection field lists are collected on the way.
+  // One pass over the fields, no lookup by name; the options a Connection field lists are collected
+  // on the way.
   boost::container::small_vector<FlatFields::const_iterator, 8> doomed;
   boost::container::small_vector<std::string_view, 4> named;  // fields named by Connection (rare)
   for (auto it = f.begin(); it != f.end(); ++it) {

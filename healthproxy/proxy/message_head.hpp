@@ -22,6 +22,7 @@ class RequestHead : public FlatFields {
     return method_ == http::verb::unknown ? std::string_view(method_string_) : http::to_string(method_);
   }
   void method(http::verb v) {
+    BOOST_ASSERT(v != http::verb::unknown);  // an unknown method goes by its token: method_string
     method_ = v;
     method_string_.clear();
   }

@@ -5,6 +5,7 @@
 // the head (framing and Host problems, upgrade, 100-continue, CORS preflight, replay), and on the
 // head the app gets. For the last, the reference is RFC 9110 7.6.1 and the X-Forwarded-* rules
 // written again on Beast's fields (reference_upstream_request), serialized by Beast's writer.
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -55,19 +56,22 @@ std::string reference_verdicts(const http::request_parser<http::buffer_body>& p)
   bool continue_ = expect != h.end() && ascii::iequals(ascii::trim(std::string_view(expect->value())), "100-continue");
   bool upgrade = h.count(http::field::upgrade) > 0 && reference_connection_has(h, "upgrade");
   bool preflight = h.method() == http::verb::options && h.count(http::field::origin) && h.count(http::field::access_control_request_method);
+  // RFC 9112 9.3 and 6.1, from every Connection field and never Proxy-Connection.
+  bool keep = h.version() >= 11 ? !reference_connection_has(h, "close")
+                                : h.count(http::field::transfer_encoding) == 0 && reference_connection_has(h, "keep-alive");
   bool has_body = p.chunked() || (p.content_length() && *p.content_length() > 0);
   auto m = h.method();
   bool replay = !has_body && (m == http::verb::get || m == http::verb::head || m == http::verb::options ||
                               m == http::verb::trace || m == http::verb::put || m == http::verb::delete_);
   return framing + "|" + host + "|" + std::to_string(continue_) + std::to_string(upgrade) + std::to_string(preflight) +
-         std::to_string(replay);
+         std::to_string(replay) + std::to_string(keep);
 }
 
 std::string our_verdicts(const RequestParser& p) {
   const auto& h = p.get();
   bool has_body = request_has_body(p.chunked(), p.content_length());
   return framing_problem(h) + "|" + host_problem(h) + "|" + std::to_string(expects_continue(h)) + std::to_string(is_upgrade_request(h)) +
-         std::to_string(is_cors_preflight(h)) + std::to_string(is_replayable(h, has_body));
+         std::to_string(is_cors_preflight(h)) + std::to_string(is_replayable(h, has_body)) + std::to_string(request_keeps_alive(h));
 }
 
 // The head the app gets, on Beast's fields: RFC 9110 7.6.1 (Connection, the fields it lists, and
@@ -130,6 +134,38 @@ Outcome beasts(const std::string& wire, unsigned seed) {
       reference_verdicts);
 }
 
+// What a browser's fetch to the chatbot carries, in a random order, with a session cookie of 0 to
+// 24 KB (Better Auth splits its cookie in 4 KB chunks): client hints with quotes and commas, UTF-8
+// and a tab in values (obs-text and HTAB, RFC 9110 5.5).
+std::string browser_fields(std::mt19937& rng) {
+  std::vector<std::string> lines{
+      "Host: todo.example.com",
+      "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+      "Accept: text/event-stream",
+      "Accept-Language: de-CH,de;q=0.9,en;q=0.8",
+      "Accept-Encoding: gzip, deflate, br, zstd",
+      "Referer: https://todo.example.com/chat?q=caf\xc3\xa9",
+      "Origin: https://todo.example.com",
+      "sec-ch-ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"",
+      "sec-ch-ua-mobile: ?0",
+      "sec-ch-ua-platform: \"Linux\"",
+      "Sec-Fetch-Dest: empty",
+      "Sec-Fetch-Mode: cors",
+      "Sec-Fetch-Site: same-origin",
+      "Content-Type: application/json",
+      "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.\tsig",
+      "X-Forwarded-For: 203.0.113.9, 198.51.100.7",
+      "Priority: u=1, i",
+      "Connection: keep-alive",
+  };
+  std::shuffle(lines.begin(), lines.end(), rng);
+  std::string s;
+  for (const auto& l : lines) s += l + "\r\n";
+  auto cookie = std::uniform_int_distribution<std::size_t>(0, 24 * 1024)(rng);
+  s += "Cookie: better-auth.session_token=" + std::string(cookie, 'c') + "\r\n";
+  return s;
+}
+
 // A request built from random parts, valid or not: methods known and not, every target form, field
 // names in odd cases, repeated and listed by Connection, obs-fold, bare LF, every framing, and
 // bodies that are short, exact or long.
@@ -141,12 +177,14 @@ std::string generate(std::mt19937& rng) {
                        {"/a b", "/\x01"});
   s += " " + maybe_bad(rng, hostile, {"HTTP/1.1", "HTTP/1.1", "HTTP/1.0"}, {"HTTP/2.0", "HTTP/1.1 ", "http/1.1"});
   s += hostile && coin(rng, 20) ? "\n" : "\r\n";
+  if (coin(rng, 4)) s += browser_fields(rng);
   std::vector<std::string> names{"Host", "host", "HOST", "Connection", "connection", "Keep-Alive", "Upgrade", "TE",
                                  "Trailer", "Expect", "X-Forwarded-For", "x-forwarded-for", "X-Forwarded-Proto",
                                  "X-Forwarded-Host", "Origin", "Access-Control-Request-Method", "Cookie", "Cookie",
-                                 "Proxy-Connection", "X-Custom", "x-custom", "Accept", "User-Agent"};
+                                 "Proxy-Connection", "X-Custom", "x-custom", "Accept", "User-Agent", "Transfer-Encoding"};
   std::vector<std::string> values{"app", "close", "keep-alive", "Keep-Alive, Upgrade", "upgrade", "x, close",
-                                  "x-custom, Cookie", "websocket", "100-continue", "100-Continue", "203.0.113.9", "https", "", "  padded  ", "a=b; c=d"};
+                                  "x-custom, Cookie", "websocket", "100-continue", "100-Continue", "203.0.113.9", "https", "", "  padded  ", "a=b; c=d",
+                                  "identity", " chunked ", "caf\xc3\xa9\tbar"};
   if (hostile) {
     names.insert(names.end(), {"Bad Name", "Bad:Name", ""});
     values.insert(values.end(), {"v\x7f"});
@@ -196,12 +234,42 @@ TEST_CASE("request head: a method Beast does not know keeps its token; clear fre
   CHECK(h.target().empty());
 }
 
-TEST_CASE("request parser: keep-alive reads every Connection field (RFC 9112 9.3)") {
-  // Beast's header::keep_alive() reads only the first Connection field; its parser reads them all.
+TEST_CASE("RFC 9112 9.3: keep-alive reads every Connection field, and never Proxy-Connection") {
+  auto keeps = [](const std::string& wire) {
+    RequestParser p;
+    error_code ec;
+    p.put(net::buffer(wire), ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(p.is_header_done());
+    return request_keeps_alive(p.get());
+  };
+  // Beast's header::keep_alive() reads only the first Connection field.
+  CHECK_FALSE(keeps("GET / HTTP/1.1\r\nHost: h\r\nConnection: x-opt\r\nConnection: close\r\n\r\n"));
+  CHECK(keeps("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  CHECK(keeps("GET / HTTP/1.0\r\nConnection: x, Keep-Alive\r\n\r\n"));
+  CHECK_FALSE(keeps("GET / HTTP/1.0\r\n\r\n"));
+  // Beast's parser reads Proxy-Connection like Connection; for an origin it means nothing.
+  CHECK_FALSE(keeps("GET / HTTP/1.0\r\nProxy-Connection: keep-alive\r\n\r\n"));
+  CHECK(keeps("GET / HTTP/1.1\r\nHost: h\r\nProxy-Connection: close\r\n\r\n"));
+  // RFC 9112 6.1: an HTTP/1.0 request with Transfer-Encoding closes the connection after it.
+  CHECK_FALSE(keeps("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"));
+}
+
+TEST_CASE("request head: X-Forwarded-Host copies Host when the fields' storage grows under it") {
+  // The head is exactly full (1,024 bytes reserved) once X-Forwarded-For and -Proto are in: the
+  // X-Forwarded-Host insert grows the storage while its value is Host's, inside it (ASan sees a
+  // dangling read).
+  std::string host(1024 - 27 - 25 - 8, 'h');  // the three lines: Host, X-Forwarded-For, X-Forwarded-Proto
   RequestParser p;
-  std::string wire = "GET / HTTP/1.1\r\nHost: h\r\nConnection: x-opt\r\nConnection: close\r\n\r\n";
+  std::string wire = "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
   error_code ec;
   p.put(net::buffer(wire), ec);
   REQUIRE_FALSE(ec);
-  CHECK_FALSE(p.keep_alive());
+  prepare_upstream_request(p.get(), {std::string(peer)}, false, boost::none, false);
+  CHECK(p.get()["X-Forwarded-Host"] == host);
+  CHECK(p.get()[http::field::host] == host);
+  std::string out;
+  serialize_head(p.get(), out);
+  CHECK(out == "GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Forwarded-For: 10.1.2.3\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: " +
+                   host + "\r\n\r\n");
 }

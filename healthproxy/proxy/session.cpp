@@ -50,6 +50,7 @@ UpstreamError upstream_error_of(const error_code& ec) {
 }
 
 enum class Upgrade { no, yes };
+enum class Expect { none, continue_ };  // the client waits for 100 Continue before its body
 
 // One recv(2) on a socket a wait found readable, without an asynchronous operation (whose set-up and
 // completion cost more than the read). False when it would block after all: read asynchronously then.
@@ -99,50 +100,52 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
+  // One request after another on the client's connection, until it closes, asks to, or a drain ends
+  // it. The wait and the header read are inline, not coroutines of their own (relay_message's note).
   Task<void> run() {
     for (;;) {
-      if (!co_await wait_for_request()) co_return;
+      // Waits (idle timeout) for the first byte of the next request, unless a pipelined one is here.
+      if (buffer_.size() == 0) {
+        if (ctx_.sessions.closing() && !handle_->fresh) co_return;  // draining: no next request
+        handle_->idle = true;
+        // An idle keep-alive connection keeps a small buffer (the next request's header fits in it,
+        // and reusing it costs no allocation), never a large one a big header or body left behind.
+        if (buffer_.capacity() > client_read_capacity) buffer_.shrink_to_fit();
+        DeadlineGuard d(handle_, opt_.idle_timeout);
+        auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), d.token());
+        handle_->idle = false;
+        handle_->fresh = false;
+        if (d.error()) co_return;  // closed, idle timeout, or closed by a drain
+        buffer_.commit(n);
+      }
       RequestParser parser;
       parser.header_limit(static_cast<std::uint32_t>(opt_.max_header_bytes));
       parser.body_limit(opt_.max_body_bytes ? opt_.max_body_bytes : unlimited_body);
-      if (!co_await read_request_header(parser)) co_return;
+      {
+        // The whole header block must arrive within header_timeout of its first byte (slowloris).
+        DeadlineGuard d(handle_, opt_.header_timeout);
+        co_await http::async_read_header(client_, buffer_, parser, d.token());
+        if (auto ec = d.error()) {
+          co_await header_failed(ec, parser);
+          co_return;
+        }
+      }
       if (co_await handle(parser) == Persistence::close) co_return;
     }
   }
 
  private:
-  // Waits (idle timeout) for the first byte of the next request; false when the connection ends.
-  Task<bool> wait_for_request() {
-    if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
-    if (ctx_.sessions.closing() && !handle_->fresh) co_return false;  // draining: no next request
-    handle_->idle = true;
-    // An idle keep-alive connection keeps a small buffer (the next request's header fits in it, and
-    // reusing it costs no allocation), never a large one a big header or body left behind.
-    if (buffer_.capacity() > client_read_capacity) buffer_.shrink_to_fit();
-    DeadlineGuard d(handle_, opt_.idle_timeout);
-    auto n = co_await client_.async_read_some(buffer_.prepare(client_read_capacity), d.token());
-    handle_->idle = false;
-    handle_->fresh = false;
-    if (d.error()) co_return false;  // closed, idle timeout, or closed by a drain
-    buffer_.commit(n);
-    co_return true;
-  }
-
-  // The whole header block must arrive within header_timeout of its first byte (slowloris).
-  Task<bool> read_request_header(RequestParser& parser) {
-    DeadlineGuard d(handle_, opt_.header_timeout);
-    co_await http::async_read_header(client_, buffer_, parser, d.token());
-    auto ec = d.error();
-    if (!ec) co_return true;
+  // The request's header block could not be read: a timeout and a close end the connection quietly,
+  // anything else gets its status (413 for a Content-Length over --max-body-size, seen in the header
+  // already; 431 over --max-header-size; else 400) before it closes.
+  Task<void> header_failed(error_code ec, RequestParser& parser) {
     if (ec == beast::error::timeout) {
       ctx_.metrics.count_rejection(Rejection::header_timeout);
-      co_return false;
+      co_return;
     }
-    if (is_peer_closed(ec)) co_return false;
-    // A Content-Length over --max-body-size is seen in the header already.
+    if (is_peer_closed(ec)) co_return;
     auto status = ec == http::error::body_limit ? 413u : ec == http::error::header_limit ? 431u : 400u;
     co_await reject(status, parser.get(), Persistence::close);
-    co_return false;
   }
 
   // Writes one of healthproxy's own responses; says whether the connection carries on.
@@ -171,22 +174,22 @@ class Session {
     co_return co_await reply(make_error(status, detail, req, opt_.cors_allow_origins, keep == Persistence::keep_alive));
   }
 
-  // One request; says whether the client connection carries on.
+  // One request; says whether the client connection carries on. Not a coroutine: it returns the one
+  // that answers (relay_message's note). The rare answers are coroutines of their own, so that their
+  // locals (a response, a reason) are not part of forward's frame, which an open SSE stream holds.
   Task<Persistence> handle(RequestParser& parser) {
-    // The rare answers are coroutines of their own, so that their locals (a response, a reason)
-    // are not part of this frame, which every request and every open SSE stream holds.
     auto& req = parser.get();
-    if (!framing_problem(req).empty() || !host_problem(req).empty()) co_return co_await reject_malformed(req);
+    if (!framing_problem(req).empty() || !host_problem(req).empty()) return reject_malformed(req);
     note_request();
     bool has_body = request_has_body(parser.chunked(), parser.content_length());
-    // The parser's keep_alive, which reads every Connection field (RFC 9112 9.3).
-    auto keep = parser.keep_alive() && !ctx_.state.draining() && !ctx_.sessions.closing() ? Persistence::keep_alive : Persistence::close;
+    auto keep = request_keeps_alive(req) && !ctx_.state.draining() && !ctx_.sessions.closing()
+                    ? Persistence::keep_alive
+                    : Persistence::close;
     if (!ctx_.state.db_serving() && !matches_passthrough(req.target(), opt_.passthrough) && !is_cors_preflight(req))
-      co_return co_await reply_db_unavailable(req, has_body ? Persistence::close : keep);
+      return reply_db_unavailable(req, has_body ? Persistence::close : keep);
     // RFC 9110 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
-    if (has_body && req.version() >= 11 && expects_continue(req) && !co_await send_continue(req.version()))
-      co_return Persistence::close;
-    co_return co_await forward(parser, keep, is_upgrade_request(req) ? Upgrade::yes : Upgrade::no, has_body);
+    auto expect = has_body && req.version() >= 11 && expects_continue(req) ? Expect::continue_ : Expect::none;
+    return forward(parser, keep, is_upgrade_request(req) ? Upgrade::yes : Upgrade::no, has_body, expect);
   }
 
   // 400 for a request whose framing (RFC 9112 6) or Host (RFC 9112 3.2) is invalid.
@@ -223,9 +226,11 @@ class Session {
 
   // Sends the request to the app and relays its answer. A reused app connection that fails before any
   // byte of the response arrived (the app closed it as the request went out) is replaced by a fresh
-  // one once, when the request is replayable (no body, idempotent method: is_replayable).
-  Task<Persistence> forward(RequestParser& parser, Persistence keep, Upgrade upgrade, bool has_body) {
+  // one once, when the request is replayable (no body, idempotent method: is_replayable). A client
+  // that expects 100 Continue gets it first (RFC 9110 10.1.1).
+  Task<Persistence> forward(RequestParser& parser, Persistence keep, Upgrade upgrade, bool has_body, Expect expect) {
     auto& req = parser.get();
+    if (expect == Expect::continue_ && !co_await send_continue(req.version())) co_return Persistence::close;
     prepare_upstream_request(req, peer_, upgrade == Upgrade::yes, parser.content_length(), parser.chunked());
     bool replayable = is_replayable(req, has_body);
     auto keep_unless_body = has_body ? Persistence::close : keep;
@@ -233,7 +238,9 @@ class Session {
     for (int attempt = 0;; ++attempt) {
       bool may_retry = attempt == 0 && replayable;
       error_code ec;
-      auto up = co_await ctx_.pool.acquire(ec, attempt == 0 ? Reuse::idle_or_new : Reuse::new_only);
+      // The retry takes a new connection.
+      auto up = attempt == 0 ? ctx_.pool.take_idle() : nullptr;
+      if (!up) up = co_await ctx_.pool.connect(ec);
       if (!up) {
         bool timeout = ec == beast::error::timeout;
         ctx_.metrics.count_upstream_error(timeout ? UpstreamError::connect_timeout : UpstreamError::connect_refused);
@@ -241,7 +248,17 @@ class Session {
       }
       UpstreamInFlight in_flight(handle_, up->stream);
 
-      auto sent = co_await send_request(parser, *up, chunk);
+      Relayed sent;
+      if (parser.is_done()) {
+        // No body (nearly every request): the head alone, written here and not by relay_message's
+        // coroutine (its note).
+        serialize_head(req, head_);
+        DeadlineGuard d(handle_, opt_.upstream_response_timeout);
+        co_await net::async_write(up->stream, net::buffer(head_), d.token());
+        if (d.error()) sent = Relayed{RelayEnd::write_failed, d.error()};
+      } else {
+        sent = co_await send_request(parser, *up, chunk);
+      }
       if (sent.end == RelayEnd::read_failed) co_return co_await client_body_failed(sent.ec, req);
       if (!sent.ok()) {
         log::debug("sending the request to the app failed", {{"error", sent.ec.message()}, {"reused", up->reused ? "yes" : "no"}});
@@ -271,7 +288,7 @@ class Session {
       }
       auto plan = plan_response(req, *rp, keep);
       answered_request_ = &req;
-      auto relayed = co_await relay_body(*rp, Leg{up->stream, up->buffer, opt_.upstream_response_timeout},
+      auto relayed = co_await relay_message(*rp, Leg{up->stream, up->buffer, opt_.upstream_response_timeout},
                                          Leg{client_, buffer_, opt_.idle_timeout}, plan.framing == BodyFraming::chunked, chunk);
       answered_request_ = nullptr;
       // RFC 9110 15.6.3: the body failed before the head reached the client, so a 502 can still go out.
@@ -282,11 +299,12 @@ class Session {
     }
   }
 
-  // The request head and its body as it arrives from the client.
+  // The request head and its body as it arrives from the client. Not a coroutine: it returns the
+  // relay's (relay_message's note).
   Task<Relayed> send_request(RequestParser& parser, UpstreamConn& up, RelayChunk& chunk) {
     serialize_head(parser.get(), head_);
-    co_return co_await relay_body(parser, Leg{client_, buffer_, opt_.idle_timeout},
-                                  Leg{up.stream, up.buffer, opt_.upstream_response_timeout}, parser.chunked(), chunk);
+    return relay_message(parser, Leg{client_, buffer_, opt_.idle_timeout}, Leg{up.stream, up.buffer, opt_.upstream_response_timeout},
+                         parser.chunked(), chunk);
   }
 
   // Reads the app's response head. Each 1xx interim response before the final one goes to an HTTP/1.1
@@ -408,16 +426,26 @@ class Session {
     co_return Relayed{};
   }
 
-  // Relays one message body from `from` to `to`, preceded by the head in head_. The head goes out with
-  // the first body bytes when some came with it (one write), else at once: an SSE client must see it
-  // before the first event. `chunked_out`: the body is written as chunks, else as it is (a
-  // Content-Length body, or one that ends with the connection). A close-delimited response ends at
-  // the app's close (RFC 9112 6.3, rule 8).
+  // Relays one message body from `from` to `to`, preceded by the head in head_: a Content-Length body
+  // that is relayed as it is by relay_length, any other by relay_body. Not a coroutine: it returns
+  // the one it chose. Every coroutine awaited costs a frame's allocation and release and a resume
+  // through Asio's awaitable machinery: about 300 instructions, 1.5 % of a proxied request's user-space
+  // instructions, per level (callgrind; bench/results/gaps.md). The frames that stay each hold only
+  // their own locals.
+  template <class Parser>
+  Task<Relayed> relay_message(Parser& p, Leg from, Leg to, bool chunked_out, RelayChunk& chunk) {
+    if (p.content_length() && !p.is_done() && !chunked_out) return relay_length(from, to, *p.content_length(), chunk);
+    return relay_body(p, from, to, chunked_out, chunk);
+  }
+
+  // Relays a body relay_length does not (relay_message), preceded by the head in head_. The head goes
+  // out with the first body bytes when some came with it (one write), else at once: an SSE client must
+  // see it before the first event. `chunked_out`: the body is written as chunks, else as it is (an
+  // empty one, or one that ends with the connection). A close-delimited response ends at the app's
+  // close (RFC 9112 6.3, rule 8).
   template <class Parser>
   Task<Relayed> relay_body(Parser& p, Leg from, Leg to, bool chunked_out, RelayChunk& chunk) {
     constexpr bool isRequest = Parser::is_request::value;
-    // A coroutine of its own: its locals are not in this frame, which an open stream holds.
-    if (p.content_length() && !p.is_done() && !chunked_out) co_return co_await relay_length(from, to, *p.content_length(), chunk);
     Framer framer(chunked_out);
     const std::string* head = &head_;
     if (p.is_done() || from.buffer.size() == 0) {
@@ -445,7 +473,7 @@ class Session {
       // an event a second). The stream waits without the relay buffer (what is still buffered, such
       // as a chunk's closing CRLF, takes it back in read_body_piece), without its app connection's
       // 16 KiB read buffer (read_body_piece), and without the client connection's read buffer
-      // (wait_for_request takes a new one) or the head's string. Given back before the first wait,
+      // (the wait for the next request takes a new one) or the head's string. Given back before the first wait,
       // they are what the next streams take: 10,000 streams opened while their events had not begun
       // held 12.6 KiB each, against 9.1 released only after the first event (bench/results/gaps.md).
       if (read_size == ReadSize::small) {

@@ -20,22 +20,25 @@ bool UpstreamPool::still_open(UpstreamConn& conn) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
 }
 
-Task<std::unique_ptr<UpstreamConn>> UpstreamPool::acquire(error_code& ec, Reuse reuse) {
-  ec = {};
-  if (reuse == Reuse::idle_or_new && !idle_.empty()) {
-    // Those past the timeout go, whether used next or not (the sweep may not have run yet).
-    close_expired(std::chrono::steady_clock::now());
-    while (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
-      idle_.pop_back();
-      if (still_open(*conn)) {
-        conn->reused = true;
-        give_buffer(*conn);
-        co_return conn;
-      }
-      trim_spare_buffers();
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle() {
+  if (idle_.empty()) return nullptr;
+  // Those past the timeout go, whether used next or not (the sweep may not have run yet).
+  close_expired(std::chrono::steady_clock::now());
+  while (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    if (still_open(*conn)) {
+      conn->reused = true;
+      give_buffer(*conn);
+      return conn;
     }
+    trim_spare_buffers();
   }
+  return nullptr;
+}
+
+Task<std::unique_ptr<UpstreamConn>> UpstreamPool::connect(error_code& ec) {
+  ec = {};
   auto conn = std::make_unique<UpstreamConn>(ex_);
   // The connect's deadline: a timer that cancels the connect when it fires first. Its handler may
   // run after the connect completed (its expiry and the completion queued together), so it acts

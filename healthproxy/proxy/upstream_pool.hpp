@@ -34,14 +34,9 @@ struct UpstreamConn {
   std::chrono::steady_clock::time_point idle_since{};  // when it went back to the pool
   // Reads take what the buffer can hold (Beast reads at most its free capacity, at least 512 bytes):
   // 16 KiB takes a typical response, header and body, in one read. Only connections in use hold one
-  // (UpstreamPool::acquire gives it).
+  // (UpstreamPool::take_idle and connect give it).
   static constexpr std::size_t read_capacity = 16 * 1024;
   explicit UpstreamConn(ProxyExecutor ex) : stream(ex) {}
-};
-
-enum class Reuse {
-  idle_or_new,  // an idle connection that passes the checks, else a new one
-  new_only,     // a new connection (the retry after a reused one failed)
 };
 
 class UpstreamPool {
@@ -50,9 +45,13 @@ class UpstreamPool {
   UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle,
                std::chrono::milliseconds idle_timeout);
 
-  // A connection whose buffer holds at least read_capacity bytes free. Sets ec on connect failure
-  // (beast::error::timeout when the connect timed out) and returns null.
-  Task<std::unique_ptr<UpstreamConn>> acquire(error_code& ec, Reuse reuse);
+  // The most recently used idle connection that passes the checks, or null when none does. Not a
+  // coroutine, so that taking one (nearly every request) costs no coroutine frame; connect() is the
+  // fallback. Its buffer holds at least read_capacity bytes free.
+  std::unique_ptr<UpstreamConn> take_idle();
+  // A new connection whose buffer holds at least read_capacity bytes free. Sets ec on connect
+  // failure (beast::error::timeout when the connect timed out) and returns null.
+  Task<std::unique_ptr<UpstreamConn>> connect(error_code& ec);
   // After a complete response with keep-alive; its buffer goes to the spare stack when there is room
   // (else it is freed). A connection with bytes after that response (the app does not speak
   // keep-alive properly) or over max_idle is closed instead.

@@ -77,7 +77,8 @@ struct PoolUnderTest {
         [&]() -> Task<void> {
           for (int i = 0; i < n && !failed; ++i) {
             error_code ec;
-            auto conn = co_await pool.acquire(ec, Reuse::idle_or_new);
+            auto conn = pool.take_idle();
+            if (!conn) conn = co_await pool.connect(ec);
             if (ec) failed = ec;
             if (conn) out.push_back(std::move(conn));
           }

@@ -2,8 +2,9 @@
 // request parser (Beast's basic_parser into a RequestHead) exactly as in a session (header limit, body limit, buffer_body with chunked
 // decoding), then through the framing check, the header rewrite for the app, the passthrough and
 // upgrade checks, and healthproxy's own error and 503 responses, which are serialized.
-// Properties: no crash or UB (ASan/UBSan), and after the rewrite no hop-by-hop field survives and
-// X-Forwarded-For ends with the peer address.
+// Properties: no crash or UB (ASan/UBSan); after the rewrite no hop-by-hop field survives and
+// X-Forwarded-For ends with the peer address; and the head the app gets parses again into the same
+// request line and fields (nothing the parser accepted is written out as something else).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "healthproxy/proxy/fronting.hpp"
 #include "healthproxy/proxy/headers.hpp"
 #include "healthproxy/proxy/message_parser.hpp"
+#include "healthproxy/proxy/wire.hpp"
 
 using namespace podguard::healthproxy;
 
@@ -52,5 +54,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (req.count("Proxy-Connection")) std::abort();
   std::string xff(req["X-Forwarded-For"]);
   if (xff.size() < 8 || xff.compare(xff.size() - 8, 8, "10.1.2.3") != 0) std::abort();
+
+  // The head as the app gets it parses again, with the same request line and fields.
+  std::string head;
+  serialize_head(req, head);
+  RequestParser again;
+  again.header_limit(64 * 1024);
+  error_code reparsed;
+  again.put(net::buffer(head), reparsed);
+  if (reparsed || !again.is_header_done()) std::abort();
+  const auto& h = again.get();
+  if (h.method_string() != req.method_string() || h.target() != req.target() || h.version() != req.version()) std::abort();
+  auto a = req.begin(), b = h.begin();
+  for (; a != req.end() && b != h.end(); ++a, ++b)
+    if (a->name_string() != b->name_string() || a->value() != b->value()) std::abort();
+  if (a != req.end() || b != h.end()) std::abort();
   return 0;
 }
