@@ -3,14 +3,15 @@
 // ResponseHead and RequestHead (message_head.hpp) add the status and request lines.
 //
 // Why not Beast's basic_fields: the proxy reads a head's fields once, removes the hop-by-hop ones,
-// adds a few (at most five: framing, Connection, X-Forwarded-*) and writes them out. basic_fields allocates every field on its own and indexes
-// it in a red-black tree: at 1 KiB with 1,000 connections, its insert and element allocation (8.9 %),
-// its index (4.5 %) and its teardown (1.0 %) were 14.4 % of healthproxy's user-space instructions per
-// request, for both heads (callgrind; bench/results/gaps.md). It also throws std::length_error past
-// 65,533 bytes a name or value, out of the read's handler. Here the fields sit back to back in one
-// string, already in their wire form ("Name: value\r\n"), with a small entry per field; a removed
-// field is only marked, and writing the head out copies runs of lines. A name or value may be as long
-// as the parser's header limit allows.
+// adds at most five (framing, Connection, X-Forwarded-*) and writes them out. basic_fields
+// allocates every field on its own and indexes it in a red-black tree: at 1 KiB with 1,000
+// connections, its insert and element allocation (8.9 %), its index (4.5 %) and its teardown
+// (1.0 %) were 14.4 % of healthproxy's user-space instructions per request, for both heads
+// (callgrind; bench/results/gaps.md). It also throws std::length_error past 65,533 bytes a name or
+// value, out of the read's handler. Here the fields sit back to back in one buffer, already in their
+// wire form ("Name: value\r\n"), with a small entry per field; a removed field is only marked, and
+// writing the head out copies runs of lines. A name or value may be as long as the parser's header
+// limit allows.
 //
 // The interface is the subset of Beast's basic_fields that headers.cpp, fronting.cpp, wire.cpp and
 // the session use, with Beast's meanings: insert appends; set removes every field of that name, then

@@ -78,7 +78,8 @@ bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& conten
 }
 
 bool request_keeps_alive(const RequestHead& h) {
-  if (h.version() >= 11) return !connection_has(h, "close");
+  if (connection_has(h, "close")) return false;  // RFC 9112 9.3 checks it first, for any version
+  if (h.version() >= 11) return true;
   return h.count(http::field::transfer_encoding) == 0 && connection_has(h, "keep-alive");
 }
 

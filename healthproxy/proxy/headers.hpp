@@ -38,9 +38,9 @@ enum class Persistence { close, keep_alive };
 // above 0. `Content-Length: 0` (a browser's body-less fetch POST, requests.post(url)) is no body.
 bool request_has_body(bool chunked, const boost::optional<std::uint64_t>& content_length);
 
-// Whether the client's connection may stay open after this request, by RFC 9112 9.3: for HTTP/1.1
-// unless a Connection field lists "close", for HTTP/1.0 only when one lists "keep-alive"; and by RFC
-// 9112 6.1, never after an HTTP/1.0 request with Transfer-Encoding.
+// Whether the client's connection may stay open after this request, by RFC 9112 9.3: never when a
+// Connection field lists "close", else for HTTP/1.1, and for HTTP/1.0 only when one lists
+// "keep-alive"; and by RFC 9112 6.1, never after an HTTP/1.0 request with Transfer-Encoding.
 // Every Connection field counts (Beast's header::keep_alive reads the first only), and
 // Proxy-Connection none (Beast's parser reads it like Connection, but it is for forward proxies:
 // honoured here, an HTTP/1.0 client's dumb proxy would wait for a close that never comes,

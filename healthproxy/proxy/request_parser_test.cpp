@@ -57,8 +57,8 @@ std::string reference_verdicts(const http::request_parser<http::buffer_body>& p)
   bool upgrade = h.count(http::field::upgrade) > 0 && reference_connection_has(h, "upgrade");
   bool preflight = h.method() == http::verb::options && h.count(http::field::origin) && h.count(http::field::access_control_request_method);
   // RFC 9112 9.3 and 6.1, from every Connection field and never Proxy-Connection.
-  bool keep = h.version() >= 11 ? !reference_connection_has(h, "close")
-                                : h.count(http::field::transfer_encoding) == 0 && reference_connection_has(h, "keep-alive");
+  bool keep = !reference_connection_has(h, "close") &&
+              (h.version() >= 11 || (h.count(http::field::transfer_encoding) == 0 && reference_connection_has(h, "keep-alive")));
   bool has_body = p.chunked() || (p.content_length() && *p.content_length() > 0);
   auto m = h.method();
   bool replay = !has_body && (m == http::verb::get || m == http::verb::head || m == http::verb::options ||
@@ -248,6 +248,7 @@ TEST_CASE("RFC 9112 9.3: keep-alive reads every Connection field, and never Prox
   CHECK(keeps("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
   CHECK(keeps("GET / HTTP/1.0\r\nConnection: x, Keep-Alive\r\n\r\n"));
   CHECK_FALSE(keeps("GET / HTTP/1.0\r\n\r\n"));
+  CHECK_FALSE(keeps("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"));  // close first
   // Beast's parser reads Proxy-Connection like Connection; for an origin it means nothing.
   CHECK_FALSE(keeps("GET / HTTP/1.0\r\nProxy-Connection: keep-alive\r\n\r\n"));
   CHECK(keeps("GET / HTTP/1.1\r\nHost: h\r\nProxy-Connection: close\r\n\r\n"));

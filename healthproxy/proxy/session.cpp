@@ -175,8 +175,8 @@ class Session {
   }
 
   // One request; says whether the client connection carries on. Not a coroutine: it returns the one
-  // that answers (relay_message's note). The rare answers are coroutines of their own, so that their
-  // locals (a response, a reason) are not part of forward's frame, which an open SSE stream holds.
+  // that answers (relay_message's note), so each rare answer is a coroutine of its own, and its locals
+  // (a response, a reason) stay out of forward's frame, which an open SSE stream holds.
   Task<Persistence> handle(RequestParser& parser) {
     auto& req = parser.get();
     if (!framing_problem(req).empty() || !host_problem(req).empty()) return reject_malformed(req);
@@ -303,8 +303,8 @@ class Session {
   // relay's (relay_message's note).
   Task<Relayed> send_request(RequestParser& parser, UpstreamConn& up, RelayChunk& chunk) {
     serialize_head(parser.get(), head_);
-    return relay_message(parser, Leg{client_, buffer_, opt_.idle_timeout}, Leg{up.stream, up.buffer, opt_.upstream_response_timeout},
-                         parser.chunked(), chunk);
+    return relay_message(parser, Leg{client_, buffer_, opt_.idle_timeout},
+                         Leg{up.stream, up.buffer, opt_.upstream_response_timeout}, parser.chunked(), chunk);
   }
 
   // Reads the app's response head. Each 1xx interim response before the final one goes to an HTTP/1.1
