@@ -163,11 +163,15 @@ inline std::string maybe_bad(std::mt19937& rng, bool hostile, std::vector<std::s
 }
 
 // What follows a generated start line: up to 12 fields drawn from `names` and `values` (in a
-// `hostile` message also obs-folds and bare LFs), a random framing (none, Content-Length, chunked
+// `hostile` message also invalid names and values, obs-folds and bare LFs), a random framing (none, Content-Length, chunked
 // with extensions and trailers, or both) declared rightly or not, a body of 0-40 bytes, and then
 // `next` (the next message's first bytes) one time in five.
-inline std::string generate_fields_and_body(std::mt19937& rng, bool hostile, const std::vector<std::string>& names,
-                                            const std::vector<std::string>& values, const std::string& next) {
+inline std::string generate_fields_and_body(std::mt19937& rng, bool hostile, std::vector<std::string> names,
+                                            std::vector<std::string> values, const std::string& next) {
+  if (hostile) {
+    names.insert(names.end(), {"Bad Name", "Bad:Name", ""});
+    values.insert(values.end(), {"v\x7f"});
+  }
   std::string s;
   std::string body(std::uniform_int_distribution<std::size_t>(0, 40)(rng), 'b');
   int framing = std::uniform_int_distribution<int>(0, 3)(rng);  // 0 none, 1 Content-Length, 2 chunked, 3 both
