@@ -10,6 +10,7 @@
 
 #include "common/log.hpp"
 #include "healthproxy/proxy/fronting.hpp"
+#include "healthproxy/proxy/header_read.hpp"
 #include "healthproxy/proxy/headers.hpp"
 #include "healthproxy/proxy/relay.hpp"
 #include "healthproxy/proxy/relay_chunk.hpp"
@@ -124,8 +125,12 @@ class Session {
       {
         // The whole header block must arrive within header_timeout of its first byte (slowloris).
         DeadlineGuard d(handle_, opt_.header_timeout);
-        co_await http::async_read_header(client_, buffer_, parser, d.token());
-        if (auto ec = d.error()) {
+        error_code ec;
+        while (header_needs_bytes(parser, buffer_, ec)) {  // http::async_read_header (header_read.hpp)
+          auto n = co_await client_.async_read_some(buffer_.prepare(header_read_size(buffer_)), d.token());
+          if (!header_bytes_read(parser, buffer_, n, d.error(), ec)) break;
+        }
+        if (ec) {
           co_await header_failed(ec, parser);
           co_return;
         }
@@ -319,8 +324,12 @@ class Session {
       if (req.method() == http::verb::head) rp->skip(true);
       {
         DeadlineGuard d(handle_, opt_.upstream_response_timeout);
-        co_await http::async_read_header(up.stream, up.buffer, *rp, d.token());
-        if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};
+        error_code ec;
+        while (header_needs_bytes(*rp, up.buffer, ec)) {  // http::async_read_header (header_read.hpp)
+          auto n = co_await up.stream.async_read_some(up.buffer.prepare(header_read_size(up.buffer)), d.token());
+          if (!header_bytes_read(*rp, up.buffer, n, d.error(), ec)) break;
+        }
+        if (ec) co_return Relayed{RelayEnd::read_failed, ec};
       }
       auto& res = rp->get();
       if (!is_interim(res.result_int())) co_return Relayed{};
