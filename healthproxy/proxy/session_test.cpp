@@ -258,6 +258,38 @@ TEST_CASE("--upstream-connect-timeout: a connect the app never completes (its ac
   CHECK(p.metrics.render(p.state).find("healthproxy_upstream_errors_total{kind=\"connect_timeout\"} 1") != std::string::npos);
 }
 
+TEST_CASE("--upstream-check-after: a GET goes unchecked on a connection the app has just closed, then again on a new one, and a POST never goes on it") {
+  for (bool replayable : {true, false}) {
+    CAPTURE(replayable);
+    ProxyUnderTest p;
+    p.options.upstream_check_after = 60s;
+    p.start();
+    auto c = p.client();
+    auto stale = warm_up(p, c);
+    stale.shutdown_send();  // the app's close, right after its response; its end still reads
+    std::this_thread::sleep_for(20ms);
+    if (replayable) {
+      c.send("GET /again HTTP/1.1\r\nHost: t\r\n\r\n");
+      auto sent = stale.read_request();
+      REQUIRE(sent);  // unchecked: sent on it, and the close read where the response should be
+      CHECK(sent->target() == "/again");
+    } else {
+      c.send("POST /pay HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+      CHECK_FALSE(stale.read_request(300ms));  // checked: the close seen, the connection dropped
+    }
+    auto fresh = p.app.accept();
+    REQUIRE(fresh);
+    auto req = fresh->read_request();
+    REQUIRE(req);
+    CHECK(req->body() == (replayable ? "" : "hi"));
+    fresh->send(ok("fresh"));
+    auto res = c.read_response();
+    REQUIRE(res);
+    CHECK(res->body() == "fresh");
+    CHECK_FALSE(p.app.accept(100ms));  // once
+  }
+}
+
 TEST_CASE("--upstream-idle-timeout: an app connection idle longer than that is closed, not reused") {
   ProxyUnderTest p;
   p.options.upstream_idle_timeout = 200ms;
