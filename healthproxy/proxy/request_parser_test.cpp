@@ -211,7 +211,7 @@ TEST_CASE("request parser: agrees with Beast's request_parser<buffer_body> on ge
   CHECK(rewritten > 1000);
 }
 
-TEST_CASE("request head: a method Beast does not know keeps its token; clear frees target and fields") {
+TEST_CASE("request head: a method Beast does not know keeps its token, clear frees target and fields") {
   RequestParser p;
   std::string wire = "BREW /cache/a HTTP/1.0\r\nHost: h\r\n\r\n";
   error_code ec;

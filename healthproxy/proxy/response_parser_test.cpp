@@ -136,7 +136,7 @@ TEST_CASE("response parser: a body goes into the buffer given, and need_buffer w
   CHECK_FALSE(p.is_done());
 }
 
-TEST_CASE("response head: fields in received order; erase marks, set replaces at the end, clear frees") {
+TEST_CASE("response head: fields in received order, erase marks, set replaces at the end, clear frees") {
   ResponseHead h;
   h.insert(http::field::server, "SERVER", "nginx");
   h.insert(http::field::unknown, "X-Custom", "a");

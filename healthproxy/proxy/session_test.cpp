@@ -160,7 +160,7 @@ void body_less_after_app_closed(const std::string& request, unsigned app_status,
 }
 }  // namespace
 
-TEST_CASE("RFC 9112 6.3: DELETE with Content-Length: 0 has no body; an app connection closed meanwhile is not used") {
+TEST_CASE("RFC 9112 6.3: DELETE with Content-Length: 0 has no body, an app connection closed meanwhile is not used") {
   body_less_after_app_closed("DELETE /api/v1/tasks/999 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 204,
                              "/api/v1/tasks/999");
 }
@@ -877,7 +877,7 @@ TEST_CASE("SSE: a stream whose first event came with its head holds no relay buf
 
 // ---- timeouts (the deadline sweep) ----
 
-TEST_CASE("RFC 9110 15.6.5: an app that does not answer within --upstream-response-timeout gets the client a 504; the next request works") {
+TEST_CASE("RFC 9110 15.6.5: an app that does not answer within --upstream-response-timeout gets the client a 504, the next request works") {
   ProxyUnderTest p;
   p.options.upstream_response_timeout = 300ms;
   p.start();
@@ -997,7 +997,7 @@ TEST_CASE("RFC 9110 15.6.3: an invalid chunk size from the app after the head we
   CHECK(c.closed_within(1000ms));
 }
 
-TEST_CASE("RFC 9110 8.6: a Content-Length on the app's 204 is stripped; a 304 keeps its own (8.6 allows it)") {
+TEST_CASE("RFC 9110 8.6: a Content-Length on the app's 204 is stripped, a 304 keeps its own (8.6 allows it)") {
   ProxyUnderTest p;
   p.start();
   auto c = p.client();

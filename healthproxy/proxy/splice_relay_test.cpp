@@ -186,7 +186,7 @@ TEST_CASE("--splice-min-size: an app that stalls halfway is cut at --upstream-re
   CHECK(app.closed_within(1000ms));  // never reused
 }
 
-TEST_CASE("--splice-min-size: 0 copies every body; a body below the size is copied") {
+TEST_CASE("--splice-min-size: 0 copies every body, a body below the size is copied") {
   for (std::uint64_t min : {std::uint64_t{0}, std::uint64_t{1024 * 1024}}) {
     ProxyUnderTest p;
     p.options.splice_min_bytes = min;

@@ -163,7 +163,7 @@ TEST_CASE("pool: spare buffers stay at most max_spare_buffers, and at most the i
   CHECK(t.pool.spare_buffers() == 0);
 }
 
-TEST_CASE("pool: idle connections the app closed are dropped with their spare buffers; a refused connect leaves nothing") {
+TEST_CASE("pool: idle connections the app closed are dropped with their spare buffers, a refused connect leaves nothing") {
   PoolUnderTest t;
   auto conns = t.acquire(10);
   t.release(conns);
