@@ -106,10 +106,6 @@ constexpr DurationFlag duration_flags[] = {
      "waiting for the app's response header, and between pieces of its body", true},
     {"--upstream-idle-timeout", &Options::upstream_idle_timeout,
      "app connections idle longer than this are closed, never reused (keep it below the app's keep-alive timeout)", true},
-    {"--upstream-check-after", &Options::upstream_check_after,
-     "an app connection idle at least this long is checked for the app's close before a replayable request reuses it; "
-     "requests that cannot be replayed always check it (0: always)",
-     false},
 };
 
 CLI::Validator host_port_validator() {

@@ -59,9 +59,6 @@ struct Options {
   // this (upstream_pool.hpp). Each idle one costs a descriptor here and a connection at the app.
   std::size_t upstream_pool_max_idle = 1024;
   milliseconds upstream_idle_timeout{4000};     // an app connection idle longer than this is closed, never reused
-  // An idle app connection carries a replayable request without the check for the app's close (a
-  // peek: one syscall) while it has been idle less than this; 0: always checked (upstream_pool.hpp).
-  milliseconds upstream_check_after{100};
   // A Content-Length body with at least this many bytes still to read, once its head and the bytes that
   // came with it are out, is relayed with splice(2) (no copy through user space; splice_relay.hpp). 0: never.
   // 16 KiB: the rest of a 64 KiB response after the app connection's first 16 KiB read is spliced

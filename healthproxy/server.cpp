@@ -122,8 +122,7 @@ ExitCode run_server(const Options& options) {
   for (auto& w : workers) {
     w->ctx = std::make_unique<ProxyContext>(ProxyContext{options, state, metrics,
                                                          UpstreamPool((*w->ioc).get_executor(), upstream, options.upstream_connect_timeout,
-                                                                      options.upstream_pool_max_idle, options.upstream_idle_timeout,
-                                                                      options.upstream_check_after),
+                                                                      options.upstream_pool_max_idle, options.upstream_idle_timeout),
                                                          SessionRegistry{}, [&probe] { probe.wake(); }});
     w->listener->start(*w->ctx);
     start_deadline_sweep((*w->ioc).get_executor(), w->ctx->sessions, w->ctx->pool);

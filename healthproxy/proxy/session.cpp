@@ -244,7 +244,7 @@ class Session {
       bool may_retry = attempt == 0 && replayable;
       error_code ec;
       // The retry takes a new connection.
-      auto up = attempt == 0 ? ctx_.pool.take_idle(replayable) : nullptr;
+      auto up = attempt == 0 ? ctx_.pool.take_idle() : nullptr;
       if (!up) up = co_await ctx_.pool.connect(ec);
       if (!up) {
         bool timeout = ec == beast::error::timeout;

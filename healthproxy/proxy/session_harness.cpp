@@ -75,8 +75,7 @@ void ProxyUnderTest::start() {
   tcp::endpoint upstream(net::ip::make_address("127.0.0.1"), app.port());
   ctx_ = std::make_unique<ProxyContext>(ProxyContext{options, state, metrics,
                                                      UpstreamPool(ex, upstream, options.upstream_connect_timeout,
-                                                                  options.upstream_pool_max_idle, options.upstream_idle_timeout,
-                                                                  options.upstream_check_after),
+                                                                  options.upstream_pool_max_idle, options.upstream_idle_timeout),
                                                      SessionRegistry{}, {}});
   acceptor_ = std::make_unique<ProxyAcceptor>(ex, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   proxy_port_ = acceptor_->local_endpoint().port();

@@ -7,13 +7,12 @@
 namespace podguard::healthproxy {
 
 UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout,
-                           std::size_t max_idle, std::chrono::milliseconds idle_timeout, std::chrono::milliseconds check_after)
+                           std::size_t max_idle, std::chrono::milliseconds idle_timeout)
     : ex_(std::move(ex)),
       upstream_(std::move(upstream)),
       connect_timeout_(connect_timeout),
       max_idle_(max_idle),
-      idle_timeout_(idle_timeout),
-      check_after_(check_after) {}
+      idle_timeout_(idle_timeout) {}
 
 bool UpstreamPool::still_open(UpstreamConn& conn) {
   char byte;
@@ -21,15 +20,14 @@ bool UpstreamPool::still_open(UpstreamConn& conn) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // nothing to read and no EOF: still open
 }
 
-std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(bool replayable) {
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle() {
   if (idle_.empty()) return nullptr;
   // Those past the timeout go, whether used next or not (the sweep may not have run yet).
-  auto now = std::chrono::steady_clock::now();
-  close_expired(now);
+  close_expired(std::chrono::steady_clock::now());
   while (!idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    if ((replayable && now - conn->idle_since < check_after_) || still_open(*conn)) {
+    if (still_open(*conn)) {
       conn->reused = true;
       give_buffer(*conn);
       return conn;

@@ -1,16 +1,15 @@
 #pragma once
-// Keep-alive connections to the app, one pool per proxy thread (so no locks). An idle connection is
-// checked before use (a non-blocking peek: the app's close arrives as EOF, unsolicited bytes as
-// data), and one idle longer than --upstream-idle-timeout is closed instead: the app closes its idle
-// connections on its own schedule (uvicorn after 5 s), and a request sent as it does so is lost; the
-// deadline sweep closes such connections even when no request comes (close_expired). What the session
-// may retry when a reused connection fails anyway is is_replayable's rule (headers.hpp).
-//
-// The check is skipped for a replayable request on a connection idle less than --upstream-check-after
-// (100 ms): the peek was one syscall in seven per proxied request, and found nothing under load. An
-// app closes idle connections after its keep-alive timeout, seconds (uvicorn and Node 5 s, gunicorn
-// 2 s), and a 408 comes only then (RFC 9110 15.5.9); should it close one sooner, the request is sent
-// again on a new connection (forward's retry). A request that cannot be replayed is always checked.
+// Keep-alive connections to the app, one pool per proxy thread (so no locks). Every idle connection
+// is checked before use (a non-blocking peek: the app's close arrives as EOF, bytes it sent after its
+// response as data), and one idle longer than --upstream-idle-timeout is closed instead: the app
+// closes its idle connections on its own schedule (uvicorn after 5 s), and a request sent as it does
+// so is lost; the deadline sweep closes such connections even when no request comes (close_expired).
+// What the session may retry when a reused connection fails anyway is is_replayable's rule
+// (headers.hpp). The check costs a syscall per request and stays even for a connection released a
+// moment ago: bytes an app sends after a complete response (past its Content-Length, a body after a
+// HEAD response's head) would otherwise be read as the next request's response, possibly another
+// client's, which RFC 9112 6.3 forbids ("MUST NOT ... forward such extra data as a separate
+// response"; session_test.cpp).
 //
 // The pool keeps as many connections as were in flight at once (up to max_idle), as HAProxy's
 // `http-reuse` does: a pool smaller than the number of requests in flight closes a connection after
@@ -47,16 +46,14 @@ struct UpstreamConn {
 
 class UpstreamPool {
  public:
-  // `idle_timeout`: an idle connection older than this is closed, never reused. `check_after`: for a
-  // replayable request, an idle connection is checked for the app's close only from this age on.
+  // `idle_timeout`: an idle connection older than this is closed, never reused.
   UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono::milliseconds connect_timeout, std::size_t max_idle,
-               std::chrono::milliseconds idle_timeout, std::chrono::milliseconds check_after = std::chrono::milliseconds(0));
+               std::chrono::milliseconds idle_timeout);
 
-  // The most recently used idle connection that passes the checks, or null when none does: not past
-  // idle_timeout, and not closed by the app (the peek, skipped when `replayable` and the connection is
-  // idle less than check_after). Not a coroutine, so that taking one (nearly every request) costs no
-  // coroutine frame; connect() is the fallback. Its buffer holds at least read_capacity bytes free.
-  std::unique_ptr<UpstreamConn> take_idle(bool replayable = false);
+  // The most recently used idle connection that passes the checks, or null when none does. Not a
+  // coroutine, so that taking one (nearly every request) costs no coroutine frame; connect() is the
+  // fallback. Its buffer holds at least read_capacity bytes free.
+  std::unique_ptr<UpstreamConn> take_idle();
   // A new connection whose buffer holds at least read_capacity bytes free. Sets ec on connect
   // failure (beast::error::timeout when the connect timed out) and returns null.
   Task<std::unique_ptr<UpstreamConn>> connect(error_code& ec);
@@ -81,7 +78,6 @@ class UpstreamPool {
   std::chrono::milliseconds connect_timeout_;
   std::size_t max_idle_;
   std::chrono::milliseconds idle_timeout_;
-  std::chrono::milliseconds check_after_;
   std::deque<std::unique_ptr<UpstreamConn>> idle_;  // most recently used at the back
   std::vector<beast::flat_buffer> spare_buffers_;   // size() <= min(max_spare_buffers, idle_.size())
 };

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
-#include <thread>
 #include <vector>
 
 #include "healthproxy/proxy/upstream_pool.hpp"
@@ -46,10 +45,9 @@ struct PoolUnderTest {
   net::io_context ioc;
   tcp::acceptor app{ioc, tcp::endpoint(net::ip::address_v4::loopback(), 0)};
   std::vector<tcp::socket> accepted;  // the app's ends, held open
-  UpstreamPool pool;
+  UpstreamPool pool{ioc.get_executor(), app.local_endpoint(), 1000ms, 1024, 60000ms};
 
-  explicit PoolUnderTest(std::chrono::milliseconds check_after = 0ms)
-      : pool(ioc.get_executor(), app.local_endpoint(), 1000ms, 1024, 60000ms, check_after) {
+  PoolUnderTest() {
     app.listen();
     accept_next();
   }
@@ -189,29 +187,4 @@ TEST_CASE("pool: a connection released with unread bytes is closed, and a grown 
   t.release(conns);
   CHECK(t.pool.idle() == 1);
   CHECK(t.pool.spare_buffers() == 0);
-}
-
-// The peek is skipped only where forward() could send the request again: what a connection the app
-// closed does to a request either way is in session_test.cpp ("--upstream-check-after").
-TEST_CASE("--upstream-check-after: a replayable request takes a connection idle less than that unchecked, others check it") {
-  for (auto check_after : {60000ms, 0ms}) {
-    CAPTURE(check_after.count());
-    PoolUnderTest t(check_after);
-    auto conns = t.acquire(2);
-    t.release(conns);
-    t.run_until([&] { return t.accepted.size() == 2; });
-    REQUIRE(t.accepted.size() == 2);
-    for (auto& s : t.accepted) s.close();  // the app closes both: EOF is what a peek would read
-    std::this_thread::sleep_for(20ms);     // (loopback: the FINs are there at once)
-    auto replayable = t.pool.take_idle(true);
-    if (check_after > 0ms) {
-      REQUIRE(replayable);  // unchecked: sent on it, the request would be sent again on a new one
-      CHECK(replayable->reused);
-      CHECK(t.pool.idle() == 1);
-      CHECK_FALSE(t.pool.take_idle(false));  // checked: the app's close is seen, the connection dropped
-    } else {
-      CHECK_FALSE(replayable);  // 0: always checked
-    }
-    CHECK(t.pool.idle() == 0);
-  }
 }
