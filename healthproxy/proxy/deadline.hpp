@@ -75,6 +75,10 @@ class DeadlineGuard {
     if (ec_ == net::error::operation_aborted && session_->timed_out) return beast::error::timeout;
     return ec_;
   }
+  // error(), or beast::error::timeout also when the deadline passed just as the operation completed:
+  // the sweep found nothing to cancel and disarmed the deadline. A guard over several operations (a
+  // header read in pieces) must stop there, or the operations after it would run without one.
+  error_code outcome() const { return session_->timed_out ? error_code(beast::error::timeout) : ec_; }
 
  private:
   SessionRegistry::Handle session_;
