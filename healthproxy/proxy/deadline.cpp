@@ -37,7 +37,9 @@ void SessionRegistry::close_idle() {
 void SessionRegistry::expire(Clock::time_point now) {
   for (auto& e : entries_) {
     if (e.deadline > now) continue;  // free entries too (their deadline is max)
-    e.deadline = Clock::time_point::max();
+    // The deadline stays passed until its guard disarms it: an operation started after this sweep
+    // under the same guard (the next write of a composed write, the next read of a header) is
+    // cancelled at the next one.
     e.timed_out = true;
     error_code ignored;
     e.client->cancel(ignored);

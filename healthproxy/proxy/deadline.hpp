@@ -27,7 +27,7 @@ class SessionRegistry {
     ProxyStream* client = nullptr;
     bool idle = true;   // waiting for the next request
     bool fresh = true;  // no request read yet: the client connected to get an answer, so it gets one
-    bool timed_out = false;  // the sweep cancelled its operations
+    bool timed_out = false;  // the deadline passed: the sweep cancels its operations at every tick
     Clock::time_point deadline = Clock::time_point::max();
     ProxyStream* upstream = nullptr;  // the app connection of the request in flight, if any
   };
@@ -39,7 +39,11 @@ class SessionRegistry {
   // has already arrived; from now on every session closes after its current response.
   void close_idle();
   void close_all();
-  // Cancels the operations of every session whose deadline has passed, marking it timed out.
+  // Cancels the operations of every session whose deadline has passed, marking it timed out. A
+  // deadline stays passed, and its session's operations are cancelled at every sweep, until the
+  // DeadlineGuard that armed it goes: one guard may span several operations (Beast's and Asio's
+  // composed writes, a header read in pieces), and one that completed just as its deadline passed
+  // leaves the next to be cancelled, within sweep_tick.
   void expire(Clock::time_point now);
   bool closing() const { return closing_; }
   std::size_t size() const { return entries_.size() - free_.size(); }
@@ -75,10 +79,6 @@ class DeadlineGuard {
     if (ec_ == net::error::operation_aborted && session_->timed_out) return beast::error::timeout;
     return ec_;
   }
-  // error(), or beast::error::timeout also when the deadline passed just as the operation completed:
-  // the sweep found nothing to cancel and disarmed the deadline. A guard over several operations (a
-  // header read in pieces) must stop there, or the operations after it would run without one.
-  error_code outcome() const { return session_->timed_out ? error_code(beast::error::timeout) : ec_; }
 
  private:
   SessionRegistry::Handle session_;

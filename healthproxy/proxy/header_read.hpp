@@ -19,9 +19,9 @@
 
 namespace podguard::healthproxy {
 
-// How much the next read asks for: Beast's read_size(buffer, 65536), the buffer's spare capacity,
-// at least 512 bytes, at most 64 KiB. Non-zero unless the buffer is at its max_size
-// (header_needs_bytes checks that first).
+// How much the next read asks for: Beast's read_size(buffer, 65536), the buffer's spare capacity, at
+// least 512 bytes, at most 64 KiB, and never past the buffer's max_size. Zero only when the buffer is
+// at its max_size (header_needs_bytes checks that first).
 inline std::size_t header_read_size(const beast::flat_buffer& buffer) { return beast::read_size(buffer, 65536); }
 
 // Parses what `buffer` holds into `parser` and consumes what it used. True when the header needs more

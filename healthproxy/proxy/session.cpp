@@ -128,7 +128,7 @@ class Session {
         error_code ec;
         while (header_needs_bytes(parser, buffer_, ec)) {  // http::async_read_header (header_read.hpp)
           auto n = co_await client_.async_read_some(buffer_.prepare(header_read_size(buffer_)), d.token());
-          if (!header_bytes_read(parser, buffer_, n, d.outcome(), ec)) break;
+          if (!header_bytes_read(parser, buffer_, n, d.error(), ec)) break;
         }
         if (ec) {
           co_await header_failed(ec, parser);
@@ -327,7 +327,7 @@ class Session {
         error_code ec;
         while (header_needs_bytes(*rp, up.buffer, ec)) {  // http::async_read_header (header_read.hpp)
           auto n = co_await up.stream.async_read_some(up.buffer.prepare(header_read_size(up.buffer)), d.token());
-          if (!header_bytes_read(*rp, up.buffer, n, d.outcome(), ec)) break;
+          if (!header_bytes_read(*rp, up.buffer, n, d.error(), ec)) break;
         }
         if (ec) co_return Relayed{RelayEnd::read_failed, ec};
       }

@@ -208,9 +208,9 @@ TEST_CASE("RFC 9112 6.3: Content-Length: 0 is forwarded as Content-Length: 0, an
 
 // Bytes an app sends after a complete response (more than its Content-Length, or a body after the
 // head of a HEAD response, as Python's `do_HEAD = do_GET` does) would be read as the next request's
-// response, possibly another client's: the pool's check before reuse sees them and drops the
-// connection, however soon the next request comes (upstream_pool.hpp).
-TEST_CASE("RFC 9112 6.3: bytes the app sends after a complete response are never forwarded as the next response") {
+// response, possibly another client's: the pool's check before reuse sees those that have arrived
+// and drops the connection, however soon the next request comes (upstream_pool.hpp).
+TEST_CASE("RFC 9112 6.3: bytes the app sent after a complete response are not forwarded as the next response") {
   for (std::string first : {"GET", "HEAD"}) {
     CAPTURE(first);
     ProxyUnderTest p;

@@ -6,10 +6,10 @@
 // so is lost; the deadline sweep closes such connections even when no request comes (close_expired).
 // What the session may retry when a reused connection fails anyway is is_replayable's rule
 // (headers.hpp). The check costs a syscall per request and stays even for a connection released a
-// moment ago: bytes an app sends after a complete response (past its Content-Length, a body after a
-// HEAD response's head) would otherwise be read as the next request's response, possibly another
-// client's, which RFC 9112 6.3 forbids ("MUST NOT ... forward such extra data as a separate
-// response"; session_test.cpp).
+// moment ago: bytes an app sent after a complete response (past its Content-Length, a body after a
+// HEAD response's head) and that are there when it is reused would otherwise be read as the next
+// request's response, possibly another client's, which RFC 9112 6.3 forbids ("MUST NOT ... forward
+// such extra data as a separate response"; session_test.cpp).
 //
 // The pool keeps as many connections as were in flight at once (up to max_idle), as HAProxy's
 // `http-reuse` does: a pool smaller than the number of requests in flight closes a connection after
