@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# bench/ab.sh: paired, alternating runs of two or more paths in one cell, for differences of a few
+# percent that one run.sh round cannot resolve on a VM whose speed drifts by 10-50 % over minutes
+# (bench/results/gaps.md). Every path is started once, all pinned as in run.sh and idle while another
+# is measured; then each round runs every path once, in an order that changes from round to round
+# (rotated, and reversed every other cycle), so the drift falls on all paths alike. Each run is a wrk
+# warm-up of 1 s and a measured wrk run of S seconds with the same connection count. The proxy's CPU is
+# its on-CPU time from /proc/PID/task/*/schedstat (nanoseconds, every thread; nginx: master + worker),
+# not clock ticks. bench/ab_stats.py pairs the runs by round against the first path.
+#
+#   bash bench/ab.sh [--size 1k|64k] [--conns N] [--seconds S] [--rounds R] [--rate RPS] [--out FILE] PATH PATH...
+#
+# --rate RPS: instead of wrk's closed loop, podguard_loadgen's open loop at a fixed rate (16
+# keep-alive connections, 1 s warm-up, as run.sh's latency cell): for p99 at a given load. With the
+# path "direct" among the paths, the table also gives each path's added p99 (its p99 minus direct's
+# in the same round).
+#
+# PATH: healthproxy | haproxy | nginx | healthproxy-copy | direct, or LABEL=/path/to/healthproxy (a
+# build of your own, e.g. base=/tmp/base/build/static/healthproxy/healthproxy). Defaults: 1k, 1,000
+# connections, 10 s, 10 rounds (10 rounds give a 95 % interval between the 2nd and 9th ratios).
+# FILE: the runs as JSON lines (default: a new /tmp/podguard-ab-runs.*.jsonl, named in the log); the
+# work directory (logs) is kept with KEEP_WORK=1. Prints ab_stats.py's table and its final
+# "AB {json}" line. Exit 1 when a path did not start or a run gave no numbers, 2
+# when a run had errors (non-2xx or socket errors; ab_stats.py leaves such rounds out of the pairs).
+# HEALTHPROXY: the binary of the path "healthproxy" (default: $PODGUARD_BUILD/healthproxy/healthproxy,
+# PODGUARD_BUILD defaulting to build/static).
+set -uo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH_DIR")
+SIZE=1k CONNS=1000 SECONDS_=10 ROUNDS=10 RATE= OUT= SPECS=()
+while (($#)); do
+  case $1 in
+    --size) SIZE=${2:?}; shift ;;
+    --conns) CONNS=${2:?}; shift ;;
+    --seconds) SECONDS_=${2:?}; shift ;;
+    --rounds) ROUNDS=${2:?}; shift ;;
+    --rate) RATE=${2:?}; shift ;;
+    --out) OUT=${2:?}; shift ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "ab.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
+    *) SPECS+=("$1") ;;
+  esac
+  shift
+done
+((${#SPECS[@]} >= 2)) || { echo "ab.sh: give two or more paths (see --help)" >&2; exit 64; }
+HEALTHPROXY=${HEALTHPROXY:-${PODGUARD_BUILD:-$REPO/build/static}/healthproxy/healthproxy}
+LOADGEN=${LOADGEN:-${PODGUARD_BUILD:-$REPO/build/static}/bench/podguard_loadgen}
+PIN=${PIN:-yes}
+source "$BENCH_DIR/lib/common.sh"
+source "$BENCH_DIR/lib/servers.sh"
+source "$BENCH_DIR/lib/measure.sh"  # summary
+prepare_run podguard-ab "${KEEP_WORK:-}"
+OUT=${OUT:-$(mktemp /tmp/podguard-ab-runs.XXXXXX.jsonl)}
+: >"$OUT"
+WRK_THREADS=1
+((CONNS >= 1000)) && WRK_THREADS=2
+
+export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+source "$REPO/tests/lib/postgres.sh"
+pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
+export DATABASE_URL; DATABASE_URL=$(pg_url)
+upstream_start || exit 1
+
+# oncpu_ns PID...: the on-CPU time of every thread of the processes, in nanoseconds.
+oncpu_ns() {
+  local total=0 p t v
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*/schedstat; do
+      read -r v _ <"$t" 2>/dev/null || continue
+      total=$((total + v))
+    done
+  done
+  echo "$total"
+}
+
+# with_totals JSON: wrk's numbers plus "errors" (non-2xx and socket errors); podguard_loadgen's plus
+# "requests" (all completed, the warm-up's too: the CPU is read around the whole run) and "rps".
+with_totals() {
+  $PY -c 'import json, sys
+d = json.loads(sys.argv[1])
+if d.get("mode") == "rate":
+    d.update(requests=d["completed"], rps=d["achieved_rps"])
+else:
+    d["errors"] = sum(d[k] for k in ("non2xx", "errors_connect", "errors_read", "errors_write", "errors_timeout"))
+print(json.dumps(d))' "$1" 2>/dev/null
+}
+
+declare -A PORT PIDS
+NAMES=()
+for spec in "${SPECS[@]}"; do
+  name=$spec kind=$spec
+  if [[ $spec == *=* ]]; then name=${spec%%=*} kind=healthproxy HEALTHPROXY=${spec#*=}; fi
+  [[ -z ${PORT[$name]:-} ]] || { echo "ab.sh: path $name given twice" >&2; exit 64; }
+  proxy_start "$kind" || exit 1
+  PORT[$name]=$PROXY_PORT PIDS[$name]=$(proxy_pids)
+  NAMES+=("$name")
+done
+UP_PIDS=$(family "$UP_PID" | tr '\n' ' ')
+LOAD="$CONNS connections"
+[[ -z $RATE ]] || LOAD="$RATE req/s on 16 connections"
+log "ab: ${NAMES[*]}; $SIZE, $LOAD, ${SECONDS_} s, $ROUNDS rounds; $PIN_LAYOUT; runs in $OUT"
+
+n=${#NAMES[@]} failed_runs=0
+for ((rd = 0; rd < ROUNDS; rd++)); do
+  order=()
+  for ((i = 0; i < n; i++)); do order+=("${NAMES[$(((i + rd) % n))]}"); done
+  if (((rd / n) % 2)); then  # every other cycle the other way round
+    for ((i = 0; i < n / 2; i++)); do t=${order[$i]}; order[$i]=${order[$((n - 1 - i))]}; order[$((n - 1 - i))]=$t; done
+  fi
+  for name in "${order[@]}"; do
+    url="http://127.0.0.1:${PORT[$name]}/$SIZE"
+    [[ -n $RATE ]] || timeout 31 "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1
+    p0=$(oncpu_ns ${PIDS[$name]}) u0=$(oncpu_ns $UP_PIDS)
+    if [[ -n $RATE ]]; then
+        out=$(timeout $((SECONDS_ + 40)) "${PIN_LOAD[@]}" "$LOADGEN" rate --target "127.0.0.1:${PORT[$name]}" --path "/$SIZE" \
+        --rate "$RATE" --duration "${SECONDS_}s" --warmup 1s --connections 16 --expect-size "${SIZE_BYTES[$SIZE]}" \
+        2>>"$WORK/loadgen.log")
+      json=$(with_totals "$out")
+    else
+      out=$(timeout $((SECONDS_ + 30)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECONDS_}s" --timeout 5s --latency \
+        -s "$BENCH_DIR/lib/wrk_json.lua" "$url" 2>&1)
+      json=$(sed -n 's/^BENCH_JSON //p' <<<"$out")
+      [[ -z $json ]] || json=$(with_totals "$json")
+    fi
+    p1=$(oncpu_ns ${PIDS[$name]}) u1=$(oncpu_ns $UP_PIDS)
+    [[ -n $json ]] || { log "round $rd, $name: the load gave no numbers: $(tail -3 <<<"$out" | tr '\n' ' ')"; exit 1; }
+    errors=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["errors"])' "$json")
+    record "$OUT" "$json" round="$rd" path="$name" proxy_cpu_ns=$((p1 - p0)) upstream_cpu_ns=$((u1 - u0)) \
+      size="$SIZE" conns="$([[ -n $RATE ]] && echo 16 || echo "$CONNS")" seconds="$SECONDS_" rate="${RATE:-null}"
+    ((errors == 0)) || failed_runs=$((failed_runs + 1))
+    log "  round $rd $name: $(summary "$json" '"%.0f req/s, p99 %.3f ms" % (d["rps"], d["p99_us"] / 1000)')," \
+      "proxy CPU $(((p1 - p0) / 1000000)) ms, errors $errors"
+  done
+done
+$PY "$BENCH_DIR/ab_stats.py" "$OUT" || exit 1
+((failed_runs == 0)) || { log "$failed_runs runs had errors (left out of the pairs)"; exit 2; }
