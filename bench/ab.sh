@@ -11,17 +11,19 @@
 #   bash bench/ab.sh [--size 1k|64k] [--conns N] [--seconds S] [--rounds R] [--rate RPS] [--out FILE] PATH PATH...
 #
 # --rate RPS: instead of wrk's closed loop, podguard_loadgen's open loop at a fixed rate (16
-# keep-alive connections, 1 s warm-up, as run.sh's latency cell): for p99 at a given load. With the
-# path "direct" among the paths, the table also gives each path's added p99 (its p99 minus direct's
-# in the same round).
+# keep-alive connections, --conns ignored, its own 1 s warm-up inside the CPU window, as run.sh's
+# latency cell): for p99 at a given load. With the path "direct" among the paths, the table also gives
+# each path's added p99 (its p99 minus direct's in the same round; meaningful at a fixed rate).
 #
 # PATH: healthproxy | haproxy | nginx | healthproxy-copy | direct, or LABEL=/path/to/healthproxy (a
 # build of your own, e.g. base=/tmp/base/build/static/healthproxy/healthproxy). Defaults: 1k, 1,000
 # connections, 10 s, 10 rounds (10 rounds give a 95 % interval between the 2nd and 9th ratios).
 # FILE: the runs as JSON lines (default: a new /tmp/podguard-ab-runs.*.jsonl, named in the log); the
 # work directory (logs) is kept with KEEP_WORK=1. Prints ab_stats.py's table and its final
-# "AB {json}" line. Exit 1 when a path did not start or a run gave no numbers, 2
-# when a run had errors (non-2xx or socket errors; ab_stats.py leaves such rounds out of the pairs).
+# "AB {json}" line. Exits: 64 bad arguments; 1 a path did not start, a run gave no numbers, a proxy
+# ended, or ab_stats.py failed; 2 a run had errors (non-2xx or socket errors: ab_stats.py leaves such
+# runs out of everything it computes); 130 interrupted, or 1 when a Ctrl-C stopped a proxy first
+# (either way every server it started is stopped and the interrupted run is not recorded).
 # HEALTHPROXY: the binary of the path "healthproxy" (default: $PODGUARD_BUILD/healthproxy/healthproxy,
 # PODGUARD_BUILD defaulting to build/static).
 set -uo pipefail
@@ -42,8 +44,21 @@ while (($#)); do
   esac
   shift
 done
-((${#SPECS[@]} >= 2)) || { echo "ab.sh: give two or more paths (see --help)" >&2; exit 64; }
+usage() { echo "ab.sh: $*" >&2; exit 64; }
+((${#SPECS[@]} >= 2)) || usage "give two or more paths (see --help)"
+[[ $SIZE == 1k || $SIZE == 64k ]] || usage "--size is 1k or 64k"
+[[ $CONNS =~ ^[1-9][0-9]*$ && $SECONDS_ =~ ^[1-9][0-9]*$ && $ROUNDS =~ ^[1-9][0-9]*$ && $RATE =~ ^([1-9][0-9]*)?$ ]] ||
+  usage "--conns, --seconds, --rounds and --rate take positive integers"
+for spec in "${SPECS[@]}"; do
+  case $spec in
+    healthproxy|haproxy|nginx|healthproxy-copy|direct) ;;
+    direct=*|=*) usage "a label must be a name other than direct: $spec" ;;
+    *=*) [[ -x ${spec#*=} ]] || usage "not an executable: ${spec#*=}" ;;
+    *) usage "unknown path $spec (see --help)" ;;
+  esac
+done
 HEALTHPROXY=${HEALTHPROXY:-${PODGUARD_BUILD:-$REPO/build/static}/healthproxy/healthproxy}
+DEFAULT_HEALTHPROXY=$HEALTHPROXY
 LOADGEN=${LOADGEN:-${PODGUARD_BUILD:-$REPO/build/static}/bench/podguard_loadgen}
 PIN=${PIN:-yes}
 source "$BENCH_DIR/lib/common.sh"
@@ -51,7 +66,7 @@ source "$BENCH_DIR/lib/servers.sh"
 source "$BENCH_DIR/lib/measure.sh"  # summary
 prepare_run podguard-ab "${KEEP_WORK:-}"
 OUT=${OUT:-$(mktemp /tmp/podguard-ab-runs.XXXXXX.jsonl)}
-: >"$OUT"
+: >"$OUT" || usage "cannot write $OUT"
 WRK_THREADS=1
 ((CONNS >= 1000)) && WRK_THREADS=2
 
@@ -66,7 +81,7 @@ oncpu_ns() {
   local total=0 p t v
   for p in "$@"; do
     for t in /proc/"$p"/task/*/schedstat; do
-      read -r v _ <"$t" 2>/dev/null || continue
+      { read -r v _ <"$t"; } 2>/dev/null || continue  # a thread that has just ended
       total=$((total + v))
     done
   done
@@ -89,6 +104,7 @@ declare -A PORT PIDS
 NAMES=()
 for spec in "${SPECS[@]}"; do
   name=$spec kind=$spec
+  HEALTHPROXY=$DEFAULT_HEALTHPROXY  # the path "healthproxy"; a label's binary for that path only
   if [[ $spec == *=* ]]; then name=${spec%%=*} kind=healthproxy HEALTHPROXY=${spec#*=}; fi
   [[ -z ${PORT[$name]:-} ]] || { echo "ab.sh: path $name given twice" >&2; exit 64; }
   proxy_start "$kind" || exit 1
@@ -109,20 +125,24 @@ for ((rd = 0; rd < ROUNDS; rd++)); do
   fi
   for name in "${order[@]}"; do
     url="http://127.0.0.1:${PORT[$name]}/$SIZE"
-    [[ -n $RATE ]] || timeout 31 "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1
+    # --foreground: a Ctrl-C on the terminal reaches the load too, and the INT trap then ends the run
+    [[ -n $RATE ]] || timeout --foreground 31 "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1
     p0=$(oncpu_ns ${PIDS[$name]}) u0=$(oncpu_ns $UP_PIDS)
     if [[ -n $RATE ]]; then
-        out=$(timeout $((SECONDS_ + 40)) "${PIN_LOAD[@]}" "$LOADGEN" rate --target "127.0.0.1:${PORT[$name]}" --path "/$SIZE" \
-        --rate "$RATE" --duration "${SECONDS_}s" --warmup 1s --connections 16 --expect-size "${SIZE_BYTES[$SIZE]}" \
-        2>>"$WORK/loadgen.log")
+      out=$(timeout --foreground $((SECONDS_ + 40)) "${PIN_LOAD[@]}" "$LOADGEN" rate --target "127.0.0.1:${PORT[$name]}" \
+        --path "/$SIZE" --rate "$RATE" --duration "${SECONDS_}s" --warmup 1s --connections 16 \
+        --expect-size "${SIZE_BYTES[$SIZE]}" 2>>"$WORK/loadgen.log")
       json=$(with_totals "$out")
     else
-      out=$(timeout $((SECONDS_ + 30)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECONDS_}s" --timeout 5s --latency \
-        -s "$BENCH_DIR/lib/wrk_json.lua" "$url" 2>&1)
+      out=$(timeout --foreground $((SECONDS_ + 30)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECONDS_}s" \
+        --timeout 5s --latency -s "$BENCH_DIR/lib/wrk_json.lua" "$url" 2>&1)
       json=$(sed -n 's/^BENCH_JSON //p' <<<"$out")
       [[ -z $json ]] || json=$(with_totals "$json")
     fi
     p1=$(oncpu_ns ${PIDS[$name]}) u1=$(oncpu_ns $UP_PIDS)
+    for pid in ${PIDS[$name]}; do
+      kill -0 "$pid" 2>/dev/null || { log "round $rd, $name: its process $pid has ended"; exit 1; }
+    done
     [[ -n $json ]] || { log "round $rd, $name: the load gave no numbers: $(tail -3 <<<"$out" | tr '\n' ' ')"; exit 1; }
     errors=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["errors"])' "$json")
     record "$OUT" "$json" round="$rd" path="$name" proxy_cpu_ns=$((p1 - p0)) upstream_cpu_ns=$((u1 - u0)) \

@@ -60,7 +60,7 @@ def metrics(run):
 def compare(runs):
     """Per path: each metric's median over its rounds; per non-reference path and metric: the median
     of the paired ratios (path / reference, same round), its interval, and in how many rounds the
-    path was better. Rounds in which either run had errors are left out of the pairs."""
+    path was better. A run with errors is left out of everything: medians, pairs, added p99."""
     paths = []
     for r in runs:
         if r["path"] not in paths:
@@ -68,22 +68,26 @@ def compare(runs):
     by = {(r["round"], r["path"]): r for r in runs}
     rounds = sorted({r["round"] for r in runs})
     out = {"reference": paths[0], "rounds": len(rounds), "paths": {}}
-    direct = {rd: metrics(by[(rd, "direct")])["p99_ms"] for rd in rounds if (rd, "direct") in by}
+    clean = {k: r for k, r in by.items() if not r.get("errors")}  # a run with errors counts nowhere
+    direct = {rd: p99 for rd in rounds
+              if (rd, "direct") in clean and (p99 := metrics(clean[(rd, "direct")])["p99_ms"]) is not None}
     for p in paths:
-        mine = [metrics(by[(rd, p)]) for rd in rounds if (rd, p) in by]
-        entry = {"runs": len(mine), "errors": sum(by[(rd, p)].get("errors", 0) for rd in rounds if (rd, p) in by),
+        mine = [metrics(clean[(rd, p)]) for rd in rounds if (rd, p) in clean]
+        entry = {"runs": len(mine), "runs_with_errors": sum(1 for rd in rounds if (rd, p) in by and (rd, p) not in clean),
+                 "errors": sum(by[(rd, p)].get("errors", 0) for rd in rounds if (rd, p) in by),
                  "median": {m: statistics.median(v) if (v := [x[m] for x in mine if x[m] is not None]) else None
                             for m in METRICS}}
         if direct and p != "direct":  # this path's p99 minus direct's, same round
-            added = [metrics(by[(rd, p)])["p99_ms"] - direct[rd] for rd in rounds if (rd, p) in by and rd in direct]
+            added = [metrics(clean[(rd, p)])["p99_ms"] - direct[rd] for rd in rounds
+                     if (rd, p) in clean and rd in direct and metrics(clean[(rd, p)])["p99_ms"] is not None]
             entry["added_p99_ms"] = statistics.median(added) if added else None
         if p != paths[0]:
             entry["vs_reference"] = {}
             for m, (_, higher_better) in METRICS.items():
                 ratios, better = [], 0
                 for rd in rounds:
-                    a, b = by.get((rd, paths[0])), by.get((rd, p))
-                    if not a or not b or a.get("errors") or b.get("errors"):
+                    a, b = clean.get((rd, paths[0])), clean.get((rd, p))
+                    if not a or not b:
                         continue
                     x, y = metrics(a)[m], metrics(b)[m]
                     if not x or y is None:

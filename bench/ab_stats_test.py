@@ -70,6 +70,13 @@ class Compare(unittest.TestCase):
         self.assertNotIn("added_p99_ms", r["paths"]["direct"])
         self.assertIsNone(r["paths"]["direct"]["median"]["proxy_cpu_us_per_req"])  # no proxy: no CPU, not 0
         self.assertIn("hp +0.500 ms", ab_stats.table(r))
+        # a run with errors counts nowhere: not in the medians, not in the added p99
+        runs.append(run(3, "direct", 100, 0, p99_us=100.0))
+        runs.append(run(3, "hp", 90, 1, errors=5, p99_us=50_000.0))
+        r = ab_stats.compare(runs)
+        self.assertAlmostEqual(r["paths"]["hp"]["added_p99_ms"], 0.5)
+        self.assertAlmostEqual(r["paths"]["hp"]["median"]["p99_ms"], 0.9)
+        self.assertEqual(r["paths"]["hp"]["runs_with_errors"], 1)
 
 
 if __name__ == "__main__":
