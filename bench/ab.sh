@@ -125,7 +125,7 @@ for ((rd = 0; rd < ROUNDS; rd++)); do
   fi
   for name in "${order[@]}"; do
     url="http://127.0.0.1:${PORT[$name]}/$SIZE"
-    # --foreground: a Ctrl-C on the terminal reaches the load too, and the INT trap then ends the run
+    # --foreground: a Ctrl-C on the terminal reaches the load too, not only the servers
     [[ -n $RATE ]] || timeout --foreground 31 "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1
     p0=$(oncpu_ns ${PIDS[$name]}) u0=$(oncpu_ns $UP_PIDS)
     if [[ -n $RATE ]]; then
@@ -153,4 +153,4 @@ for ((rd = 0; rd < ROUNDS; rd++)); do
   done
 done
 $PY "$BENCH_DIR/ab_stats.py" "$OUT" || exit 1
-((failed_runs == 0)) || { log "$failed_runs runs had errors (left out of the pairs)"; exit 2; }
+((failed_runs == 0)) || { log "$failed_runs runs had errors (left out of the reading)"; exit 2; }
