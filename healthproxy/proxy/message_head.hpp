@@ -62,11 +62,9 @@ class ResponseHead : public FlatFields {
   http::status result() const { return http::int_to_status(status_); }
   void result(unsigned code) { status_ = code; }
   void result(http::status code) { status_ = static_cast<unsigned>(code); }
-  // As Beast's header: the reason phrase received, or the standard one for the status when there
-  // was none ("<unknown-status>" for a code Beast has no name for).
-  std::string_view reason() const { return reason_.empty() ? http::obsolete_reason(result()) : std::string_view(reason_); }
   // The reason phrase as received: empty when the status line had none (RFC 9112 4 allows that).
-  std::string_view reason_received() const { return reason_; }
+  // Unlike Beast's header, which reads an absent phrase as the standard one for the status.
+  std::string_view reason() const { return reason_; }
   void reason(std::string_view r) { reason_.assign(r.data(), r.size()); }
 
  private:

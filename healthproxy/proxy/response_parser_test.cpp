@@ -26,10 +26,16 @@ namespace {
 
 using namespace podguard::healthproxy::testing;
 
+// The reason phrase as Beast's header reads it: the standard one for the status when the line had none.
+std::string_view beast_reason(const ResponseHead& h) {
+  return h.reason().empty() ? http::obsolete_reason(h.result()) : h.reason();
+}
+std::string_view beast_reason(const http::response_header<>& h) { return h.reason(); }
+
 // The status line's parts as a head holds them.
 template <class Head>
 std::string status_line(const Head& h) {
-  return std::to_string(h.result_int()) + " v" + std::to_string(h.version()) + " " + std::string(h.reason());
+  return std::to_string(h.result_int()) + " v" + std::to_string(h.version()) + " " + std::string(beast_reason(h));
 }
 
 Outcome ours(const std::string& wire, bool head_request, unsigned seed) {

@@ -40,7 +40,7 @@ void serialize_head(const ResponseHead& h, std::string& out) {
   // The app's phrase as received, none when it sent none (RFC 9112 4 allows an empty reason-phrase),
   // as HAProxy 2.6 and nginx 1.22 forward it; not Beast's stand-in (the standard phrase, or
   // "<unknown-status>" for a code it has no name for).
-  out += h.reason_received();
+  out += h.reason();
   out += crlf;
   h.append_lines(out);
   out += crlf;
