@@ -68,18 +68,19 @@ def compare(runs):
     by = {(r["round"], r["path"]): r for r in runs}
     rounds = sorted({r["round"] for r in runs})
     out = {"reference": paths[0], "rounds": len(rounds), "paths": {}}
-    clean = {k: r for k, r in by.items() if not r.get("errors")}  # a run with errors counts nowhere
-    direct = {rd: p99 for rd in rounds
-              if (rd, "direct") in clean and (p99 := metrics(clean[(rd, "direct")])["p99_ms"]) is not None}
+    # each run's metrics, once; a run with errors counts nowhere
+    clean = {k: metrics(r) for k, r in by.items() if not r.get("errors")}
+    direct = {rd: clean[(rd, "direct")]["p99_ms"] for rd in rounds
+              if (rd, "direct") in clean and clean[(rd, "direct")]["p99_ms"] is not None}
     for p in paths:
-        mine = [metrics(clean[(rd, p)]) for rd in rounds if (rd, p) in clean]
+        mine = [clean[(rd, p)] for rd in rounds if (rd, p) in clean]
         entry = {"runs": len(mine), "runs_with_errors": sum(1 for rd in rounds if (rd, p) in by and (rd, p) not in clean),
                  "errors": sum(by[(rd, p)].get("errors", 0) for rd in rounds if (rd, p) in by),
                  "median": {m: statistics.median(v) if (v := [x[m] for x in mine if x[m] is not None]) else None
                             for m in METRICS}}
         if direct and p != "direct":  # this path's p99 minus direct's, same round
-            added = [metrics(clean[(rd, p)])["p99_ms"] - direct[rd] for rd in rounds
-                     if (rd, p) in clean and rd in direct and metrics(clean[(rd, p)])["p99_ms"] is not None]
+            added = [clean[(rd, p)]["p99_ms"] - direct[rd] for rd in rounds
+                     if (rd, p) in clean and rd in direct and clean[(rd, p)]["p99_ms"] is not None]
             entry["added_p99_ms"] = statistics.median(added) if added else None
         if p != paths[0]:
             entry["vs_reference"] = {}
@@ -89,7 +90,7 @@ def compare(runs):
                     a, b = clean.get((rd, paths[0])), clean.get((rd, p))
                     if not a or not b:
                         continue
-                    x, y = metrics(a)[m], metrics(b)[m]
+                    x, y = a[m], b[m]
                     if not x or y is None:
                         continue
                     ratios.append(y / x)
