@@ -76,18 +76,6 @@ pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
 export DATABASE_URL; DATABASE_URL=$(pg_url)
 upstream_start || exit 1
 
-# oncpu_ns PID...: the on-CPU time of every thread of the processes, in nanoseconds.
-oncpu_ns() {
-  local total=0 p t v
-  for p in "$@"; do
-    for t in /proc/"$p"/task/*/schedstat; do
-      { read -r v _ <"$t"; } 2>/dev/null || continue  # a thread that has just ended
-      total=$((total + v))
-    done
-  done
-  echo "$total"
-}
-
 # with_totals JSON: wrk's numbers plus "errors" (non-2xx and socket errors); podguard_loadgen's plus
 # "requests" (all completed, the warm-up's too: the CPU is read around the whole run) and "rps".
 with_totals() {

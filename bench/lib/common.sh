@@ -75,6 +75,19 @@ cpu_ticks() {
 }
 CLK_TCK=$(getconf CLK_TCK)
 
+# oncpu_ns PID...: the on-CPU time of every thread of the processes, in nanoseconds
+# (/proc/PID/task/*/schedstat): finer than cpu_ticks, for short runs (bench/ab.sh).
+oncpu_ns() {
+  local total=0 p t v
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*/schedstat; do
+      { read -r v _ <"$t"; } 2>/dev/null || continue  # a thread that has just ended
+      total=$((total + v))
+    done
+  done
+  echo "$total"
+}
+
 # status_kib FIELD PID...: a /proc/PID/status field (VmRSS, VmHWM), summed over the processes, in KiB.
 status_kib() {
   local field=$1 total=0 p v; shift
