@@ -45,8 +45,18 @@ std::chrono::milliseconds ProbeLoop::probe_once() {
     log::debug("the probe's kept connection failed; a fresh one was tried",
                {{"reason", to_string(outcome.kept_failed)}, {"fresh", outcome.ok() ? "ok" : to_string(outcome.reason)}});
   metrics_.observe_probe(outcome.elapsed, outcome.reason);
+  // "No request ever" counts as idle only once idle_after has passed since the loop started.
+  auto last = state_.last_request();
+  if (last == steady_clock::time_point{} || last < started_at) last = started_at;
+  const bool idle = steady_clock::now() - last > options_.idle_after;
+  // The next probe's time is published with the result, so a 503 never carries the previous Retry-After.
+  std::chrono::milliseconds delay{};
   const auto now = std::chrono::system_clock::now();
-  if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now)) {
+  auto schedule = [&](const DbSnapshot& db) {
+    delay = next_delay(options_, backoff_, db, idle, rng_);
+    return now + delay;
+  };
+  if (auto t = state_.record_db_probe(outcome, options_.failure_threshold, options_.success_threshold, now, schedule)) {
     metrics_.count_db_transition(t->to == DbState::up);
     if (t->to == DbState::down) {
       log::warn("database down", {{"reason", to_string(outcome.reason)},
@@ -62,18 +72,10 @@ std::chrono::milliseconds ProbeLoop::probe_once() {
                                 {"tls", outcome.tls ? "true" : "false"}});
     }
   }
-
-  // "No request ever" counts as idle only once idle_after has passed since the loop started.
-  const auto steady_now = steady_clock::now();
-  auto last = state_.last_request();
-  if (last == steady_clock::time_point{} || last < started_at) last = started_at;
-  const bool idle = steady_now - last > options_.idle_after;
-  const auto delay = next_delay(options_, backoff_, state_.db(), idle, rng_);
   // Nothing stays open through a wait it would not outlive, nor through an idle interval (a kept
   // connection would hold a server slot while Neon could scale to zero).
   if (idle && options_.idle_probe_interval > std::chrono::milliseconds::zero()) connection_.close();
   else connection_.close_unless_reusable_at(steady_clock::now() + delay);
-  state_.set_next_probe(std::chrono::system_clock::now() + delay);
   return delay;
 }
 

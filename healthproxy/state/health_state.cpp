@@ -69,7 +69,8 @@ int HealthState::retry_after_seconds() const {
 }
 
 std::optional<DbTransition> HealthState::record_db_probe(const ProbeOutcome& outcome, int failure_threshold,
-                                                         int success_threshold, system_clock::time_point now) {
+                                                         int success_threshold, system_clock::time_point now,
+                                                         const NextProbe& next_probe) {
   failure_threshold = std::max(1, failure_threshold);
   success_threshold = std::max(1, success_threshold);
   std::lock_guard lock(mu_);
@@ -88,19 +89,20 @@ std::optional<DbTransition> HealthState::record_db_probe(const ProbeOutcome& out
     if (db_.state == DbState::unknown || (db_.state == DbState::up && db_.consecutive_failures >= failure_threshold))
       to = DbState::down;
   }
-  if (to == db_.state) return std::nullopt;
-  DbTransition t{db_.state, to, outcome.reason};
-  db_.state = to;
-  db_.since = now;
-  ++db_.transitions;
-  db_up_.store(to == DbState::up);
-  return t;
-}
-
-void HealthState::set_next_probe(system_clock::time_point when) {
-  std::lock_guard lock(mu_);
-  db_.next_probe = when;
-  next_probe_ns_.store(system_ns(when), std::memory_order_relaxed);
+  std::optional<DbTransition> transition;
+  if (to != db_.state) {
+    transition = DbTransition{db_.state, to, outcome.reason};
+    db_.state = to;
+    db_.since = now;
+    ++db_.transitions;
+  }
+  if (next_probe) {
+    db_.next_probe = next_probe(db_);
+    next_probe_ns_.store(system_ns(db_.next_probe), std::memory_order_relaxed);
+  }
+  // Release: pairs with db_serving()'s acquire, so the schedule above is visible with the new state.
+  if (transition) db_up_.store(to == DbState::up, std::memory_order_release);
+  return transition;
 }
 
 bool HealthState::record_upstream(bool up, const std::string& reason, system_clock::time_point now) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,12 +47,15 @@ struct DbTransition {
 class HealthState {
  public:
   // ---- hot path: lock-free ----
-  bool db_serving() const { return db_up_.load(std::memory_order_relaxed); }
+  // Acquire: a reader that sees the database down also sees the Retry-After published with it.
+  bool db_serving() const { return db_up_.load(std::memory_order_acquire); }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   bool started() const { return started_.load(std::memory_order_relaxed); }
   bool upstream_up() const { return upstream_up_.load(std::memory_order_relaxed); }
   bool ready() const { return started() && !draining() && db_serving() && upstream_up(); }
-  // Seconds until the next database probe, at least 1: the Retry-After of healthproxy's 503s.
+  // Seconds until the next database probe, at least 1 (1 before any is scheduled): the Retry-After of
+  // healthproxy's 503s. Read after db_serving() returned false, it is the schedule of the probe result
+  // that made it false or of a later one, never an earlier one (record_db_probe).
   int retry_after_seconds() const;
   void note_request() { last_request_ns_.store(now_ns(), std::memory_order_relaxed); }
   std::chrono::steady_clock::time_point last_request() const;
@@ -59,12 +63,18 @@ class HealthState {
   // ---- writers ----
   void set_started() { started_.store(true); }
   void set_draining() { draining_.store(true); }
+  // When the probe loop will try next, given the snapshot as the result being recorded leaves it
+  // (its consecutive_failures drive the backoff).
+  using NextProbe = std::function<std::chrono::system_clock::time_point(const DbSnapshot&)>;
   // Applies one probe result with hysteresis: up -> down after `failure_threshold` consecutive
   // failures, down -> up after `success_threshold` consecutive successes; from unknown, the first
-  // result decides at once. Returns the transition when the state changed.
+  // result decides at once. Returns the transition when the state changed. `next_probe`, when given,
+  // is called under the state's lock (so it must not call db(), upstream() or the other locking
+  // readers) and its time is published before the new up/down state, so no 503 sent for that state
+  // carries the previous schedule's Retry-After; when empty, the schedule stays as it was.
   std::optional<DbTransition> record_db_probe(const ProbeOutcome& outcome, int failure_threshold, int success_threshold,
-                                              std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
-  void set_next_probe(std::chrono::system_clock::time_point when);
+                                              std::chrono::system_clock::time_point now = std::chrono::system_clock::now(),
+                                              const NextProbe& next_probe = {});
   // Returns true when up/down changed (or on the first check).
   bool record_upstream(bool up, const std::string& reason,
                        std::chrono::system_clock::time_point now = std::chrono::system_clock::now());

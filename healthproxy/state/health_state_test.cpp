@@ -215,17 +215,44 @@ TEST_CASE("health state: retry_after_seconds is at least 1 and follows next_prob
   HealthState s;
   CHECK(s.retry_after_seconds() == 1);  // no probe scheduled yet
   auto now = std::chrono::system_clock::now();
-  s.set_next_probe(now - 10s);
+  auto schedule_at = [&](std::chrono::system_clock::time_point when) {
+    s.record_db_probe(ProbeOutcome{}, 1, 1, now, [when](const DbSnapshot&) { return when; });
+  };
+  schedule_at(now - 10s);
   CHECK(s.retry_after_seconds() == 1);  // already due
-  s.set_next_probe(now + 200ms);
+  schedule_at(now + 200ms);
   CHECK(s.retry_after_seconds() == 1);
-  s.set_next_probe(now + 7s + 500ms);
+  schedule_at(now + 7s + 500ms);
   CHECK(s.retry_after_seconds() == 8);  // rounded up
-  s.set_next_probe(now + 30s);
+  schedule_at(now + 30s);
   int r = s.retry_after_seconds();
   CHECK(r >= 29);
   CHECK(r <= 30);
   CHECK(s.db().next_probe == now + 30s);
+  s.record_db_probe(ProbeOutcome{}, 1, 1, now);  // no schedule given: it stays
+  CHECK(s.db().next_probe == now + 30s);
+}
+
+TEST_CASE("health state: the next probe is scheduled from the recorded result and published before it") {
+  HealthState s;
+  auto now = std::chrono::system_clock::now();
+  s.record_db_probe(ProbeOutcome{}, 1, 1, now, [&](const DbSnapshot&) { return now + 1s; });
+  REQUIRE(s.db_serving());
+  // The schedule sees the failure counted, while readers still see the database up: a 503 can only
+  // be sent once the new Retry-After is there (before, it carried the previous schedule's for a moment).
+  int failures_seen = -1;
+  bool serving_while_scheduling = false;
+  auto t = s.record_db_probe(failure(FailureReason::refused, "refused"), 1, 1, now, [&](const DbSnapshot& db) {
+    failures_seen = db.consecutive_failures;
+    serving_while_scheduling = s.db_serving();
+    return now + 60s;
+  });
+  REQUIRE(t.has_value());
+  CHECK(t->to == DbState::down);
+  CHECK(failures_seen == 1);
+  CHECK(serving_while_scheduling);
+  CHECK_FALSE(s.db_serving());
+  CHECK(s.retry_after_seconds() >= 59);
 }
 
 TEST_CASE("health state: note_request updates last_request") {
@@ -268,8 +295,8 @@ TEST_CASE("health state: not_ready_reasons names every reason, one per line") {
 TEST_CASE("health state: status_json has the documented fields") {
   HealthState s;
   s.set_started();
-  s.record_db_probe(failure(FailureReason::timeout, "timeout expired"), 1, 1, t0);
-  s.set_next_probe(t0 + 1500ms);
+  s.record_db_probe(failure(FailureReason::timeout, "timeout expired"), 1, 1, t0,
+                    [](const DbSnapshot&) { return t0 + 1500ms; });
   s.record_upstream(true, "", t0);
   auto j = s.status_json();
   CAPTURE(j);
