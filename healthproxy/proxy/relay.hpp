@@ -10,12 +10,15 @@
 
 namespace podguard::healthproxy {
 
+struct UpstreamConn;
+
 // One side of a relay: its stream, the bytes read from it but not parsed yet, and the deadline of
 // each of its reads and writes.
 struct Leg {
   ProxyStream& stream;
   beast::flat_buffer& buffer;
   std::chrono::milliseconds timeout;
+  UpstreamConn* app = nullptr;  // the app connection, when this side is one (UpstreamConn::before_read_wait)
 };
 
 // How a relay ended: completely, or on a failed read (of the side it reads from) or write.

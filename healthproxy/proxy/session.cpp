@@ -293,7 +293,7 @@ class Session {
       }
       auto plan = plan_response(req, *rp, keep);
       answered_request_ = &req;
-      auto relayed = co_await relay_message(*rp, Leg{up->stream, up->buffer, opt_.upstream_response_timeout},
+      auto relayed = co_await relay_message(*rp, Leg{up->stream, up->buffer, opt_.upstream_response_timeout, up.get()},
                                          Leg{client_, buffer_, opt_.idle_timeout}, plan.framing == BodyFraming::chunked, chunk);
       answered_request_ = nullptr;
       // RFC 9110 15.6.3: the body failed before the head reached the client, so a 502 can still go out.
@@ -309,7 +309,7 @@ class Session {
   Task<Relayed> send_request(RequestParser& parser, UpstreamConn& up, RelayChunk& chunk) {
     serialize_head(parser.get(), head_);
     return relay_message(parser, Leg{client_, buffer_, opt_.idle_timeout},
-                         Leg{up.stream, up.buffer, opt_.upstream_response_timeout}, parser.chunked(), chunk);
+                         Leg{up.stream, up.buffer, opt_.upstream_response_timeout, &up}, parser.chunked(), chunk);
   }
 
   // Reads the app's response head. Each 1xx interim response before the final one goes to an HTTP/1.1
@@ -585,6 +585,7 @@ class Session {
           from.buffer.shrink_to_fit();
           {
             DeadlineGuard d(handle_, from.timeout);
+            if (from.app) from.app->before_read_wait();
             co_await from.stream.async_wait(tcp::socket::wait_read, d.token());
             if (d.error()) co_return d.error();
           }

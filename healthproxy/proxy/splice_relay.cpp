@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "healthproxy/proxy/upstream_pool.hpp"
+
 namespace podguard::healthproxy {
 
 namespace {
@@ -112,6 +114,7 @@ Task<Relayed> splice_body(SplicePipe& pipe, SessionRegistry::Handle session, Leg
       auto s = splice_some(from.stream.native_handle(), pipe.write_end(),
                            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, max_splice)));
       if (s.error == EAGAIN) {
+        if (from.app) from.app->before_read_wait();
         DeadlineGuard d(session, from.timeout);
         co_await from.stream.async_wait(tcp::socket::wait_read, d.token());
         if (d.error()) co_return Relayed{RelayEnd::read_failed, d.error()};

@@ -1,6 +1,7 @@
 #include "healthproxy/proxy/upstream_pool.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -13,6 +14,16 @@ UpstreamPool::UpstreamPool(ProxyExecutor ex, tcp::endpoint upstream, std::chrono
       connect_timeout_(connect_timeout),
       max_idle_(max_idle),
       idle_timeout_(idle_timeout) {}
+
+void UpstreamConn::before_read_wait() {
+  if (write_interest_dropped) return;
+  write_interest_dropped = true;
+  error_code ec;
+  auto fd = stream.release(ec);
+  if (ec) return;
+  stream.assign(protocol, fd, ec);
+  if (ec) ::close(fd);
+}
 
 bool UpstreamPool::still_open(UpstreamConn& conn) {
   char byte;
@@ -40,6 +51,7 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take_idle() {
 Task<std::unique_ptr<UpstreamConn>> UpstreamPool::connect(error_code& ec) {
   ec = {};
   auto conn = std::make_unique<UpstreamConn>(ex_);
+  conn->protocol = upstream_.protocol();
   // The connect's deadline: a timer that cancels the connect when it fires first. Its handler may
   // run after the connect completed (its expiry and the completion queued together), so it acts
   // only while the connect is pending; the state is shared because the handler outlives this frame.

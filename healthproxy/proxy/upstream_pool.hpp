@@ -37,11 +37,26 @@ struct UpstreamConn {
   beast::flat_buffer buffer;  // bytes read past the end of a response stay with the connection
   bool reused = false;
   std::chrono::steady_clock::time_point idle_since{};  // when it went back to the pool
+  tcp protocol = tcp::v4();                            // the app's address family (before_read_wait)
+  bool write_interest_dropped = false;                 // before_read_wait registered it again
   // Reads take what the buffer can hold (Beast reads at most its free capacity, at least 512 bytes):
   // 16 KiB takes a typical response, header and body, in one read. Only connections in use hold one
   // (UpstreamPool::take_idle and connect give it).
   static constexpr std::size_t read_capacity = 16 * 1024;
   explicit UpstreamConn(ProxyExecutor ex) : stream(ex) {}
+
+  // Call before each async_wait(wait_read) on the connection; the first call registers its
+  // descriptor with the reactor again, for reading only. Asio 1.74 registers a connecting socket for
+  // EPOLLOUT too (edge-triggered) and keeps it, and each async_wait re-arms the descriptor with
+  // EPOLL_CTL_MOD, which reports a writable socket at once (epoll(7)): every wait for the app's next
+  // bytes cost an epoll_wait that returned only that EPOLLOUT (an SSE event: an epoll_ctl, then an
+  // epoll_wait with {EPOLLOUT}, strace). Registered again (release, then assign: EPOLL_CTL_DEL and
+  // _ADD), the descriptor has EPOLLIN, EPOLLPRI, EPOLLERR and EPOLLHUP, and Asio adds EPOLLOUT back
+  // only when a write has to wait. It costs those two calls once per connection that waits, and one
+  // EPOLL_CTL_DEL at its close (Asio cannot tell an assigned descriptor from a dup). Nothing may be
+  // pending on the stream (a session's operations on it are sequential). When registering fails the
+  // stream is closed, and the wait fails with bad_descriptor as on any closed connection.
+  void before_read_wait();
 };
 
 class UpstreamPool {

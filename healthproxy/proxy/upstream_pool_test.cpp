@@ -1,11 +1,16 @@
 // UpstreamPool against a real loopback app that accepts and holds its connections: what an idle
-// connection keeps, and the spare read buffers (at most max_spare_buffers, never more than the idle
-// connections, only 16 KiB ones).
+// connection keeps, the spare read buffers (at most max_spare_buffers, never more than the idle
+// connections, only 16 KiB ones), and what an app connection is registered for in the kernel's epoll.
 #include <doctest/doctest.h>
+#include <sys/epoll.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "healthproxy/proxy/upstream_pool.hpp"
@@ -105,6 +110,22 @@ struct PoolUnderTest {
 
 bool has_read_buffer(const UpstreamConn& c) { return c.buffer.capacity() >= UpstreamConn::read_capacity; }
 
+// The events descriptor `fd` is registered for in this process's epoll instances, as the kernel
+// shows them (proc(5): /proc/self/fdinfo of an epoll descriptor lists "tfd: FD events: MASK ..."),
+// or -1 when it is in none.
+long epoll_events_of(int fd) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fdinfo")) {
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      int tfd = -1;
+      unsigned events = 0;
+      if (std::sscanf(line.c_str(), "tfd: %d events: %x", &tfd, &events) == 2 && tfd == fd) return events;
+    }
+  }
+  return -1;
+}
+
 }  // namespace
 
 TEST_CASE("pool: a connection taken holds a read buffer, new or reused") {
@@ -187,4 +208,42 @@ TEST_CASE("pool: a connection released with unread bytes is closed, and a grown 
   t.release(conns);
   CHECK(t.pool.idle() == 1);
   CHECK(t.pool.spare_buffers() == 0);
+}
+
+TEST_CASE("pool: before_read_wait leaves an app connection registered for reading only, and a wait still completes") {
+  PoolUnderTest t;
+  auto conns = t.acquire(1);
+  auto& conn = *conns[0];
+  const int fd = conn.stream.native_handle();
+  const long connected = epoll_events_of(fd);
+  REQUIRE(connected >= 0);
+  CHECK((connected & EPOLLOUT) != 0);  // what Asio's connect left, and the call is for
+  conn.before_read_wait();
+  REQUIRE(conn.stream.is_open());
+  CHECK(conn.stream.native_handle() == fd);
+  const long registered = epoll_events_of(fd);
+  CHECK((registered & EPOLLIN) != 0);
+  CHECK((registered & EPOLLET) != 0);
+  CHECK((registered & EPOLLOUT) == 0);
+  conn.before_read_wait();  // again: nothing changes
+  CHECK(epoll_events_of(fd) == registered);
+
+  // The wait completes when the app writes, and the byte is there to read.
+  t.run_until([&] { return !t.accepted.empty(); });
+  REQUIRE(t.accepted.size() == 1);
+  bool waited = false;
+  error_code wait_ec;
+  conn.stream.async_wait(tcp::socket::wait_read, [&](error_code ec) {
+    waited = true;
+    wait_ec = ec;
+  });
+  t.ioc.poll();
+  CHECK_FALSE(waited);
+  net::write(t.accepted[0], net::buffer("x", 1));
+  t.run_until([&] { return waited; });
+  CHECK(waited);
+  CHECK_FALSE(wait_ec);
+  char byte = 0;
+  CHECK(conn.stream.read_some(net::buffer(&byte, 1)) == 1);
+  CHECK(byte == 'x');
 }
