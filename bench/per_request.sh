@@ -5,7 +5,15 @@
 # run.sh; wrk drives it keep-alive, closed loop.
 #
 #   bash bench/per_request.sh [--proxy healthproxy|haproxy|nginx] [--tool callgrind|cachesim|syscalls|profile]
-#                             [--conns N] [--size 1k|64k] [--seconds S] [-- HEALTHPROXY_FLAGS...]
+#                             [--conns N] [--size 1k|64k] [--seconds S] [--sse STREAMS] [-- HEALTHPROXY_FLAGS...]
+#
+#   --sse STREAMS  the SSE cell's load instead of wrk (run.sh's sse_measure, at a count of your
+#              choosing): bench/sse.py's upstream behind the proxy and its client holding STREAMS
+#              streams of one small event per second each; the unit is then the event, not the
+#              request. The client opens them over STREAMS/1000 s (at least 2) and reads for S + 2
+#              seconds; the tool counts over S of those seconds, and per event is the count over
+#              the events the client received in that time (its rate over its window times the
+#              tool's window). With the syscalls and profile tools only.
 #
 #   callgrind  user-space instructions per request. Differential: after a warm-up, callgrind's
 #              counters are zeroed, a wrk run of S seconds is counted, zeroed again and one of 3*S
@@ -27,7 +35,7 @@
 set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
-PROXY=healthproxy TOOL=syscalls CONNS=64 SIZE=1k SECONDS_=5 HP_FLAGS=()
+PROXY=healthproxy TOOL=syscalls CONNS=64 SIZE=1k SECONDS_=5 SSE_STREAMS= HP_FLAGS=()
 while (($#)); do
   case $1 in
     --proxy) PROXY=${2:?}; shift ;;
@@ -35,12 +43,17 @@ while (($#)); do
     --conns) CONNS=${2:?}; shift ;;
     --size) SIZE=${2:?}; shift ;;
     --seconds) SECONDS_=${2:?}; shift ;;
+    --sse) SSE_STREAMS=${2:?}; shift ;;
     --) shift; HP_FLAGS=("$@"); break ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "per_request.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
+if [[ -n $SSE_STREAMS ]]; then
+  [[ $SSE_STREAMS =~ ^[1-9][0-9]*$ ]] || { echo "per_request.sh: --sse takes a positive integer" >&2; exit 64; }
+  [[ $TOOL == syscalls || $TOOL == profile ]] || { echo "per_request.sh: --sse goes with --tool syscalls or profile" >&2; exit 64; }
+fi
 HEALTHPROXY=${HEALTHPROXY:-$REPO/build/static/healthproxy/healthproxy}
 PY=${PY:-/usr/bin/python3}
 PIN=${PIN:-yes}
@@ -56,7 +69,16 @@ if [[ $PROXY == healthproxy ]]; then
   pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
   export DATABASE_URL; DATABASE_URL=$(pg_url)
 fi
-upstream_start || exit 1
+if [[ -n $SSE_STREAMS ]]; then
+  # The SSE upstream also answers /1k, the check proxy_start makes; HAProxy as in run.sh's sse_measure.
+  UP_PORT=$(free_port)
+  "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" upstream --port "$UP_PORT" >"$WORK/sse-upstream.log" 2>&1 &
+  defer "stop_pid $!"
+  wait_until 5000 is_code 200 "http://127.0.0.1:$UP_PORT/1k" || { echo "the SSE upstream did not start" >&2; exit 1; }
+  HAPROXY_EXTRA="option http-no-delay"
+else
+  upstream_start || exit 1
+fi
 
 # The proxy, pinned; under callgrind the valgrind command goes between the pinning and the proxy.
 if [[ $TOOL == callgrind || $TOOL == cachesim ]]; then
@@ -90,9 +112,59 @@ if e: sys.exit("wrk: %d errors or non-2xx: %s" % (e, sys.argv[1]))
 print(d["requests"])' "$json"
 }
 
-log "$PROXY, $TOOL, $CONNS connections, $SIZE, ${SECONDS_} s; warm-up"
-for _ in $(seq 50); do curl -s -o /dev/null "$URL"; done
-run_wrk 2 >/dev/null || { echo "warm-up failed: $(tail -5 "$WORK/wrk.log")"; exit 1; }
+# The SSE load (--sse): start_sse_load opens the streams and returns once the client measures;
+# sse_events then waits for the client and prints the events received in the tool's window of
+# $1 milliseconds (the client's rate over its own window), "" when the client gave no numbers or
+# any stream failed or fell silent.
+start_sse_load() {
+  SSE_OUT="$WORK/sse-client.out"
+  "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client --target "127.0.0.1:$PROXY_PORT" --streams "$SSE_STREAMS" \
+    --seconds $((SECONDS_ + 2)) --ramp $((SSE_STREAMS / 1000 > 2 ? SSE_STREAMS / 1000 : 2)) >"$SSE_OUT" 2>"$WORK/sse-client.log" &
+  SSE_CLIENT=$!
+  defer "stop_pid $SSE_CLIENT"
+  wait_until $(((SSE_STREAMS / 1000 * 3 + 120) * 1000)) grep -q '"phase": "measuring"' "$SSE_OUT" ||
+    { echo "the SSE client did not get its streams open: $(tail -c 300 "$SSE_OUT" "$WORK/sse-client.log")" >&2; return 1; }
+}
+sse_events() {
+  timeout $((SECONDS_ + 60)) tail --pid="$SSE_CLIENT" -f /dev/null
+  $PY - "$SSE_OUT" "$1" <<'PY'
+import json, sys
+done = [json.loads(l) for l in open(sys.argv[1]) if '"phase": "done"' in l]
+if not done:
+    sys.exit("the SSE client gave no numbers")
+d = done[0]
+if d["failed"] or d["silent"] or d["opened"] != d["streams"]:
+    sys.exit("SSE streams lost: %s" % json.dumps(d))
+print(round(d["events"] / d["window_s"] * int(sys.argv[2]) / 1000))
+PY
+}
+# measure_load: the load of one measured window, for the syscalls and profile tools, whose
+# background processes (TOOL_PIDS) count it and are stopped after it. Sets UNITS, the requests or
+# events in the window; false on failure. Not in a subshell: it waits for the tools to finish writing.
+measure_load() {
+  local t0
+  if [[ -z $SSE_STREAMS ]]; then
+    sleep 0.3
+    UNITS=$(run_wrk "$SECONDS_") || return 1
+    kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null
+  else
+    t0=$(now_ms)
+    sleep "$SECONDS_"
+    kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null
+    UNITS=$(sse_events $(($(now_ms) - t0))) || return 1
+  fi
+}
+
+if [[ -n $SSE_STREAMS ]]; then
+  log "$PROXY, $TOOL, $SSE_STREAMS SSE streams, ${SECONDS_} s"
+  UNIT=event
+  start_sse_load || exit 1
+else
+  log "$PROXY, $TOOL, $CONNS connections, $SIZE, ${SECONDS_} s; warm-up"
+  UNIT=request
+  for _ in $(seq 50); do curl -s -o /dev/null "$URL"; done
+  run_wrk 2 >/dev/null || { echo "warm-up failed: $(tail -5 "$WORK/wrk.log")"; exit 1; }
+fi
 
 case $TOOL in
   callgrind|cachesim)
@@ -130,46 +202,50 @@ PY
     echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"callgrind\",\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":[$r1,$r2],\"instructions\":[$i1,$i2],\"instructions_per_request\":$per}"
     ;;
   syscalls)
-    events=raw_syscalls:sys_enter,context-switches
-    for s in epoll_wait recvfrom recvmsg read readv sendto sendmsg write writev splice connect accept4 close socket setsockopt; do
+    events=raw_syscalls:sys_enter,context-switches,task-clock
+    for s in epoll_wait epoll_ctl recvfrom recvmsg read readv sendto sendmsg write writev splice connect accept4 close socket setsockopt; do
       events+=",syscalls:sys_enter_$s"
     done
     perf stat -x, -e "$events" -p "$WORKER" -o "$WORK/stat.csv" &
-    st=$!
+    TOOL_PIDS="$!"
     perf record -q -e syscalls:sys_exit_epoll_wait -p "$WORKER" -o "$WORK/epoll.data" >/dev/null 2>&1 &
-    rec=$!
-    sleep 0.3
-    r=$(run_wrk "$SECONDS_") || exit 1
-    kill -INT "$st" "$rec"; wait "$st" "$rec" 2>/dev/null
+    TOOL_PIDS+=" $!"
+    measure_load || exit 1
     perf script -i "$WORK/epoll.data" 2>/dev/null | sed -n 's/.*sys_exit_epoll_wait: *\(0x[0-9a-f]*\).*/\1/p' >"$WORK/epoll.ret"
-    $PY - "$WORK/stat.csv" "$WORK/epoll.ret" "$r" "$PROXY" "$CONNS" "$SIZE" <<'PY'
+    $PY - "$WORK/stat.csv" "$WORK/epoll.ret" "$UNITS" "$PROXY" "$CONNS" "$SIZE" "$UNIT" "$SSE_STREAMS" <<'PY'
 import json, sys
-stat, rets, requests = sys.argv[1], sys.argv[2], int(sys.argv[3])
+stat, rets, units, unit = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[7]
 counts = {}
 for line in open(stat):
     f = line.strip().split(",")
     if len(f) > 2 and f[0].replace(".", "").isdigit():
         counts[f[2].replace("syscalls:sys_enter_", "").replace("raw_syscalls:sys_enter", "all")] = float(f[0])
+cpu_ms = counts.pop("task-clock", None)
 ev = [int(x, 0) for x in open(rets).read().split()]
 nonzero = [e for e in ev if e > 0]
-out = {"proxy": sys.argv[4], "tool": "syscalls", "conns": int(sys.argv[5]), "size": sys.argv[6], "requests": requests,
-       "per_request": {k: round(v / requests, 3) for k, v in counts.items() if v},
-       "epoll_waits": len(ev), "epoll_empty": len(ev) - len(nonzero),
-       "events_per_epoll_wait": round(sum(ev) / len(ev), 1) if ev else None,
-       "events_per_nonempty_epoll_wait": round(sum(nonzero) / len(nonzero), 1) if nonzero else None}
+out = {"proxy": sys.argv[4], "tool": "syscalls"}
+if unit == "event":
+    out.update({"sse_streams": int(sys.argv[8]), "events": units})
+else:
+    out.update({"conns": int(sys.argv[5]), "size": sys.argv[6], "requests": units})
+out.update({"per_" + unit: {k: round(v / units, 3) for k, v in counts.items() if v},
+            "cpu_us_per_" + unit: round(cpu_ms * 1000 / units, 2) if cpu_ms else None,
+            "epoll_waits": len(ev), "epoll_empty": len(ev) - len(nonzero),
+            "events_per_epoll_wait": round(sum(ev) / len(ev), 1) if ev else None,
+            "events_per_nonempty_epoll_wait": round(sum(nonzero) / len(nonzero), 1) if nonzero else None})
 print("PER_REQUEST " + json.dumps(out))
 PY
     ;;
   profile)
     perf record -q -F 999 -e cpu-clock -g -p "$WORKER" -o "$WORK/perf.data" >/dev/null 2>&1 &
-    rec=$!
-    sleep 0.3
-    r=$(run_wrk "$SECONDS_") || exit 1
-    kill -INT "$rec"; wait "$rec" 2>/dev/null
+    TOOL_PIDS="$!"
+    measure_load || exit 1
     # user space against the kernel, then the top symbols by self time
     perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -5
     perf report -i "$WORK/perf.data" --no-children --sort symbol -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -25
-    echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"profile\",\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":$r,\"perf_data\":\"$WORK/perf.data\"}"
+    load="\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":$UNITS"
+    [[ -n $SSE_STREAMS ]] && load="\"sse_streams\":$SSE_STREAMS,\"events\":$UNITS"
+    echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"profile\",$load,\"perf_data\":\"$WORK/perf.data\"}"
     ;;
   *) echo "per_request.sh: unknown tool $TOOL" >&2; exit 64 ;;
 esac
