@@ -52,7 +52,8 @@ while (($#)); do
 done
 if [[ -n $SSE_STREAMS ]]; then
   [[ $SSE_STREAMS =~ ^[1-9][0-9]*$ ]] || { echo "per_request.sh: --sse takes a positive integer" >&2; exit 64; }
-  [[ $TOOL == syscalls || $TOOL == profile ]] || { echo "per_request.sh: --sse goes with --tool syscalls or profile" >&2; exit 64; }
+  [[ $TOOL == syscalls || $TOOL == profile ]] ||
+    { echo "per_request.sh: --sse goes with --tool syscalls or profile" >&2; exit 64; }
 fi
 HEALTHPROXY=${HEALTHPROXY:-$REPO/build/static/healthproxy/healthproxy}
 PY=${PY:-/usr/bin/python3}
@@ -148,10 +149,17 @@ measure_load() {
     UNITS=$(run_wrk "$SECONDS_") || return 1
     kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null
   else
+    # The window: from the tools' start (they attach within tens of ms) until they are told to stop,
+    # not until they have exited (perf record takes about 0.4 s to write its data).
+    local t1
     t0=$(now_ms)
     sleep "$SECONDS_"
+    t1=$(now_ms)
     kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null
-    UNITS=$(sse_events $(($(now_ms) - t0))) || return 1
+    UNITS=$(sse_events $((t1 - t0)))
+    local ok=$?
+    stop_pid "$SSE_CLIENT"; undefer "stop_pid $SSE_CLIENT"  # its pid may be reused once it is gone
+    return $ok
   fi
 }
 
@@ -203,7 +211,8 @@ PY
     ;;
   syscalls)
     events=raw_syscalls:sys_enter,context-switches,task-clock
-    for s in epoll_wait epoll_ctl recvfrom recvmsg read readv sendto sendmsg write writev splice connect accept4 close socket setsockopt; do
+    for s in epoll_wait epoll_ctl recvfrom recvmsg read readv sendto sendmsg write writev splice connect accept4 close socket \
+      setsockopt; do
       events+=",syscalls:sys_enter_$s"
     done
     perf stat -x, -e "$events" -p "$WORKER" -o "$WORK/stat.csv" &

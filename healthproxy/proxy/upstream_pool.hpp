@@ -52,10 +52,14 @@ struct UpstreamConn {
   // bytes cost an epoll_wait that returned only that EPOLLOUT (an SSE event: an epoll_ctl, then an
   // epoll_wait with {EPOLLOUT}, strace). Registered again (release, then assign: EPOLL_CTL_DEL and
   // _ADD), the descriptor has EPOLLIN, EPOLLPRI, EPOLLERR and EPOLLHUP, and Asio adds EPOLLOUT back
-  // only when a write has to wait. It costs those two calls once per connection that waits, and one
-  // EPOLL_CTL_DEL at its close (Asio cannot tell an assigned descriptor from a dup). Nothing may be
-  // pending on the stream (a session's operations on it are sequential). When registering fails the
-  // stream is closed, and the wait fails with bad_descriptor as on any closed connection.
+  // only when a write has to wait. It costs three calls once per connection that waits (the two,
+  // and an ioctl(FIONBIO) at its next asynchronous operation: assign forgets Asio's non-blocking
+  // state, not the descriptor's), and one EPOLL_CTL_DEL at its close (Asio cannot tell an assigned
+  // descriptor from a dup). Once a write to the app has had to wait (a large request body), EPOLLOUT
+  // stays for the rest of the connection's life: it is dropped once, and such a connection waits
+  // with the extra epoll_wait again (a cost, not a fault). Nothing may be pending on the stream (a
+  // session's operations on it are sequential). When registering fails the stream is closed, and
+  // the wait fails with bad_descriptor as on any closed connection.
   void before_read_wait();
 };
 
