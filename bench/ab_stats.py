@@ -1,7 +1,9 @@
 """bench/ab_stats.py: the reading of bench/ab.sh's alternating runs.
 
 Input: JSON lines, one per run: {"round": int, "path": str, "requests": int, "rps": float,
-"p99_us": float, "proxy_cpu_ns": int, "upstream_cpu_ns": int, "errors": int}. Every path runs once per
+"p99_us": float, "proxy_cpu_ns": int, "upstream_cpu_ns": int, "errors": int}, optionally "rss_kib"
+(the path's processes, mid-run) and "unit" ("event" for ab.sh --sse: "requests" are then events,
+"rps" events/s, p99 the delivery latency; the table's labels say so). Every path runs once per
 round, the order changing from round to round, so the machine's drift over the session falls on every
 path alike. Each path is compared with the first (the reference) round by round: a paired ratio per
 round, and the median of those ratios with a distribution-free confidence interval for it.
@@ -28,6 +30,7 @@ METRICS = {
     "proxy_cpu_us_per_req": ("proxy CPU µs per request", False),
     "p99_ms": ("p99 ms", False),
     "upstream_cpu_us_per_req": ("upstream CPU µs per request", False),
+    "rss_mib": ("RSS MiB", False),
 }
 
 
@@ -54,6 +57,7 @@ def metrics(run):
         "proxy_cpu_us_per_req": per_req(run.get("proxy_cpu_ns") or None),
         "p99_ms": run["p99_us"] / 1000 if run.get("p99_us") is not None else None,
         "upstream_cpu_us_per_req": per_req(run.get("upstream_cpu_ns")),
+        "rss_mib": run["rss_kib"] / 1024 if run.get("rss_kib") else None,
     }
 
 
@@ -67,7 +71,10 @@ def compare(runs):
             paths.append(r["path"])
     by = {(r["round"], r["path"]): r for r in runs}
     rounds = sorted({r["round"] for r in runs})
-    out = {"reference": paths[0], "rounds": len(rounds), "paths": {}}
+    units = {r.get("unit", "request") for r in runs}
+    if len(units) > 1:
+        raise ValueError("runs of different units in one file: " + ", ".join(sorted(units)))
+    out = {"reference": paths[0], "rounds": len(rounds), "unit": units.pop(), "paths": {}}
     # each run's metrics, once; a run with errors counts nowhere
     clean = {k: metrics(r) for k, r in by.items() if not r.get("errors")}
     direct = {rd: clean[(rd, "direct")]["p99_ms"] for rd in rounds
@@ -103,13 +110,16 @@ def compare(runs):
 
 
 def table(result):
-    ref = result["reference"]
+    ref, unit = result["reference"], result.get("unit", "request")
+    # a metric no run has (RSS, recorded by --sse runs only) gets no column
+    shown = [m for m in METRICS if any(e["median"][m] is not None for e in result["paths"].values())]
+    label = lambda m: METRICS[m][0].replace("request", unit).replace("p99", "delivery p99" if unit == "event" else "p99")
     lines = [f"{result['rounds']} rounds; ratios are path / {ref}, paired by round: median [95 % interval], rounds better", "",
-             "| path | " + " | ".join(label for label, _ in METRICS.values()) + " | errors |",
-             "|---|" + "---:|" * (len(METRICS) + 1)]
+             "| path | " + " | ".join(label(m) for m in shown) + " | errors |",
+             "|---|" + "---:|" * (len(shown) + 1)]
     for p, e in result["paths"].items():
         cells = []
-        for m in METRICS:
+        for m in shown:
             v = e["median"][m]
             cell = "–" if v is None else f"{v:,.0f}" if m == "rps" else f"{v:.3f}"
             c = e.get("vs_reference", {}).get(m)

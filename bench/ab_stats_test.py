@@ -78,6 +78,28 @@ class Compare(unittest.TestCase):
         self.assertAlmostEqual(r["paths"]["hp"]["median"]["p99_ms"], 0.9)
         self.assertEqual(r["paths"]["hp"]["runs_with_errors"], 1)
 
+    def test_sse_runs_count_events_and_rss(self):
+        # ab.sh --sse: "requests" are events, and each run carries the path's RSS
+        runs = []
+        for rd in range(6):
+            runs.append(dict(run(rd, "a", 2000, 2_000_000_000, requests=40000), unit="event", rss_kib=51200))
+            runs.append(dict(run(rd, "b", 2000, 2_200_000_000, requests=40000), unit="event", rss_kib=61440))
+        r = ab_stats.compare(runs)
+        self.assertEqual(r["unit"], "event")
+        self.assertAlmostEqual(r["paths"]["a"]["median"]["proxy_cpu_us_per_req"], 50.0)
+        self.assertAlmostEqual(r["paths"]["a"]["median"]["rss_mib"], 50.0)
+        vs = r["paths"]["b"]["vs_reference"]
+        self.assertAlmostEqual(vs["rss_mib"]["median_ratio"], 1.2)
+        self.assertEqual(vs["rss_mib"]["better_in"], 0)  # lower is better for memory
+        t = ab_stats.table(r)
+        self.assertIn("proxy CPU µs per event", t)
+        self.assertIn("| RSS MiB |", t)
+        self.assertIn("events/s", t)
+        # runs of requests carry no RSS: no column for it
+        self.assertNotIn("RSS", ab_stats.table(ab_stats.compare([run(0, "a", 1, 1), run(0, "b", 1, 1)])))
+        with self.assertRaises(ValueError):  # events and requests cannot be paired
+            ab_stats.compare(runs + [run(6, "a", 1, 1)])
+
 
 if __name__ == "__main__":
     unittest.main()
