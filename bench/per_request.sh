@@ -143,7 +143,6 @@ PY
 # background processes (TOOL_PIDS) count it and are stopped after it. Sets UNITS, the requests or
 # events in the window; false on failure. Not in a subshell: it waits for the tools to finish writing.
 measure_load() {
-  local t0
   if [[ -z $SSE_STREAMS ]]; then
     sleep 0.3
     UNITS=$(run_wrk "$SECONDS_") || return 1
@@ -151,7 +150,7 @@ measure_load() {
   else
     # The window: from the tools' start (they attach within tens of ms) until they are told to stop,
     # not until they have exited (perf record takes about 0.4 s to write its data).
-    local t1
+    local t0 t1
     t0=$(now_ms)
     sleep "$SECONDS_"
     t1=$(now_ms)
