@@ -84,13 +84,8 @@ source "$REPO/tests/lib/postgres.sh"
 pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
 export DATABASE_URL; DATABASE_URL=$(pg_url)
 if [[ -n $SSE ]]; then
-  # The SSE upstream also answers /1k, the check proxy_start makes; HAProxy as in run.sh's sse_measure.
-  UP_PORT=$(free_port)
-  "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" upstream --port "$UP_PORT" >"$WORK/sse-upstream.log" 2>&1 &
-  UP_PID=$!
-  defer "stop_pid $UP_PID"
-  wait_until 5000 is_code 200 "http://127.0.0.1:$UP_PORT/1k" || { log "the SSE upstream did not start"; exit 1; }
-  HAPROXY_EXTRA="option http-no-delay" SSE_RAMP=$((SSE / 1000 > 2 ? SSE / 1000 : 2))
+  sse_upstream_start || exit 1
+  UP_PORT=$SSE_UP_PORT UP_PID=$SSE_UP_PID HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA SSE_RAMP=$((SSE / 1000 > 2 ? SSE / 1000 : 2))
 else
   upstream_start || exit 1
 fi

@@ -71,12 +71,8 @@ if [[ $PROXY == healthproxy ]]; then
   export DATABASE_URL; DATABASE_URL=$(pg_url)
 fi
 if [[ -n $SSE_STREAMS ]]; then
-  # The SSE upstream also answers /1k, the check proxy_start makes; HAProxy as in run.sh's sse_measure.
-  UP_PORT=$(free_port)
-  "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" upstream --port "$UP_PORT" >"$WORK/sse-upstream.log" 2>&1 &
-  defer "stop_pid $!"
-  wait_until 5000 is_code 200 "http://127.0.0.1:$UP_PORT/1k" || { echo "the SSE upstream did not start" >&2; exit 1; }
-  HAPROXY_EXTRA="option http-no-delay"
+  sse_upstream_start || exit 1
+  UP_PORT=$SSE_UP_PORT HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA
 else
   upstream_start || exit 1
 fi

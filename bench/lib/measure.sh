@@ -200,18 +200,9 @@ sizes_measure() {
 # (upstream write → client read), and the proxy's RSS (mid-window) and CPU over the window.
 sse_measure() {
   local name=$1
-  if [[ -z ${SSE_UP_PORT:-} ]]; then
-    SSE_UP_PORT=$(free_port)
-    "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" upstream --port "$SSE_UP_PORT" >"$WORK/sse-upstream.log" 2>&1 &
-    SSE_UP_PID=$!
-    defer "stop_pid $SSE_UP_PID"
-    wait_until 5000 is_code 200 "http://127.0.0.1:$SSE_UP_PORT/1k" || { note_failure "sse: the upstream did not start"; return; }
-  fi
+  [[ -n ${SSE_UP_PORT:-} ]] || sse_upstream_start || { note_failure "sse: the upstream did not start"; return; }
   local saved_up=$UP_PORT
-  UP_PORT=$SSE_UP_PORT
-  # HAProxy sends with MSG_MORE while a response is unfinished, so a small event waits for the
-  # kernel's cork timer (about 200 ms here); its documentation's setting for streamed responses:
-  HAPROXY_EXTRA="option http-no-delay"
+  UP_PORT=$SSE_UP_PORT HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA
   proxy_start "$name" || { note_failure "sse $name: the proxy did not start"; UP_PORT=$saved_up HAPROXY_EXTRA=; proxy_stop; return; }
   UP_PORT=$saved_up HAPROXY_EXTRA=
   local out="$WORK/sse-$name.out"

@@ -95,6 +95,21 @@ CONF
   UP_PIDS=$(family "$UP_PID" | tr '\n' ' ')
 }
 
+# sse_upstream_start: bench/sse.py's upstream (the SSE cell's app), pinned with the load, on a free port;
+# sets SSE_UP_PORT and SSE_UP_PID. It also answers /1k and /64k, the check proxy_start makes. False
+# when it does not start.
+sse_upstream_start() {
+  SSE_UP_PORT=$(free_port)
+  "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" upstream --port "$SSE_UP_PORT" >"$WORK/sse-upstream.log" 2>&1 &
+  SSE_UP_PID=$!
+  defer "stop_pid $SSE_UP_PID"
+  wait_until 5000 is_code 200 "http://127.0.0.1:$SSE_UP_PORT/1k" || { log "the SSE upstream did not start"; return 1; }
+}
+# HAProxy's HAPROXY_EXTRA in front of it: HAProxy sends with MSG_MORE while a response is unfinished,
+# so a small event waits for the kernel's cork timer (about 200 ms here); its documentation's setting
+# for streamed responses.
+SSE_HAPROXY_EXTRA="option http-no-delay"
+
 haproxy_conf() {
   cat <<CONF
 global
