@@ -80,6 +80,36 @@ class Walk(unittest.TestCase):
         mem = image(bytes(prefix), real, 2 * PAGE)
         self.assertEqual(heap_pins.analyse(mem)["first_chunk"], 96)
 
+    def test_equal_chains_are_named(self):
+        # a made-up chunk that jumps over exactly one real chunk: a chain as long as the real one. The
+        # earliest is read and the other named, so a reader knows the first chunks are in doubt.
+        real = [class_chunk(10), class_chunk(10), (64, True, 0x12345678)]
+        prefix = bytearray(48)
+        struct.pack_into("<QQ", prefix, 16, 0, (48 - 16 + real[0][0]) | 1)
+        r = heap_pins.analyse(image(bytes(prefix), real, 2 * PAGE))
+        self.assertEqual((r["first_chunk"], r["ambiguous_starts"]), (16, [48]))
+        self.assertIn("warning", heap_pins.table(r))
+        r = heap_pins.analyse(image(b"\0" * 48, real, 2 * PAGE))
+        self.assertEqual((r["first_chunk"], r["ambiguous_starts"]), (48, []))
+
+    def test_a_block_ending_on_a_page_boundary_pins_that_page_only(self):
+        mem = image(b"", [(PAGE, True, 0x12345678)], 3 * PAGE)
+        self.assertEqual(heap_pins.analyse(mem)["pinned_pages"], 1)
+
+    def test_pages_pinned_without_a_kind_are_those_another_kind_holds(self):
+        # page 0: class 1 only; page 1: class 1 (a block across the boundary) and class 2; page 2: malloc.
+        mem = image(b"", [(PAGE - 32, False, None), class_chunk(1), class_chunk(2), (2 * PAGE - 4208, False, None),
+                          (96, True, 0x12345678)], 4 * PAGE)
+        r = heap_pins.analyse(mem)
+        self.assertEqual(r["pinned_pages"], 3)
+        self.assertEqual(r["kinds"]["1"]["pages_only_it_pins"], 1)
+        self.assertEqual(r["kinds"]["1"]["pages_pinned_without_it"], 2)
+
+    def test_a_chain_short_of_the_mapping_is_no_heap(self):
+        mem = bytearray(image(b"", [class_chunk(3)], 2 * PAGE))
+        struct.pack_into("<Q", mem, 96 + 8, (2 * PAGE - 96 - 16) | 1)  # the top chunk ends 16 bytes short
+        self.assertIsNone(heap_pins.analyse(bytes(mem)))
+
     def test_no_chain_no_reading(self):
         self.assertIsNone(heap_pins.analyse(b"\xff" * (2 * PAGE)))
 

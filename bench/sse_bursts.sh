@@ -21,31 +21,35 @@ set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 STREAMS=9800 BURSTS=3 HOLD=3 SETTLE=2 OUT= SPECS=()
+usage() { echo "sse_bursts.sh: $*" >&2; exit 64; }
 while (($#)); do
   case $1 in
-    --streams) STREAMS=${2:?}; shift ;;
-    --bursts) BURSTS=${2:?}; shift ;;
-    --hold) HOLD=${2:?}; shift ;;
-    --settle) SETTLE=${2:?}; shift ;;
-    --out) OUT=${2:?}; shift ;;
+    --streams|--bursts|--hold|--settle|--out) [[ -n ${2:-} ]] || usage "$1 needs a value" ;;&
+    --streams) STREAMS=$2; shift ;;
+    --bursts) BURSTS=$2; shift ;;
+    --hold) HOLD=$2; shift ;;
+    --settle) SETTLE=$2; shift ;;
+    --out) OUT=$2; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "sse_bursts.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     *) SPECS+=("$1") ;;
   esac
   shift
 done
-usage() { echo "sse_bursts.sh: $*" >&2; exit 64; }
 ((${#SPECS[@]} >= 1)) || usage "give one or more paths (see --help)"
 for v in "$STREAMS" "$BURSTS" "$HOLD" "$SETTLE"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || usage "--streams, --bursts, --hold and --settle take positive integers"
 done
+declare -A SEEN
 for spec in "${SPECS[@]}"; do
   case $spec in
     healthproxy|haproxy|nginx) ;;
-    =*) usage "a label needs a name: $spec" ;;
-    *=*) [[ -x ${spec#*=} ]] || usage "not an executable: ${spec#*=}" ;;
+    =*|healthproxy=*|haproxy=*|nginx=*) usage "a label needs a name other than a path's: $spec" ;;
+    *=*) [[ -f ${spec#*=} && -x ${spec#*=} ]] || usage "not an executable file: ${spec#*=}" ;;
     *) usage "unknown path $spec (see --help)" ;;
   esac
+  [[ -z ${SEEN[${spec%%=*}]:-} ]] || usage "path ${spec%%=*} given twice"
+  SEEN[${spec%%=*}]=1
 done
 HEALTHPROXY=${HEALTHPROXY:-${PODGUARD_BUILD:-$REPO/build/static}/healthproxy/healthproxy}
 DEFAULT_HEALTHPROXY=$HEALTHPROXY PY=${PY:-/usr/bin/python3} PIN=${PIN:-yes}
