@@ -85,7 +85,7 @@ pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
 export DATABASE_URL; DATABASE_URL=$(pg_url)
 if [[ -n $SSE ]]; then
   sse_upstream_start || exit 1
-  UP_PORT=$SSE_UP_PORT UP_PID=$SSE_UP_PID HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA SSE_RAMP=$((SSE / 1000 > 2 ? SSE / 1000 : 2))
+  UP_PORT=$SSE_UP_PORT UP_PID=$SSE_UP_PID HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA SSE_RAMP=$(sse_ramp "$SSE")
 else
   upstream_start || exit 1
 fi

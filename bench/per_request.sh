@@ -116,7 +116,7 @@ print(d["requests"])' "$json"
 start_sse_load() {
   SSE_OUT="$WORK/sse-client.out"
   "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client --target "127.0.0.1:$PROXY_PORT" --streams "$SSE_STREAMS" \
-    --seconds $((SECONDS_ + 2)) --ramp $((SSE_STREAMS / 1000 > 2 ? SSE_STREAMS / 1000 : 2)) >"$SSE_OUT" 2>"$WORK/sse-client.log" &
+    --seconds $((SECONDS_ + 2)) --ramp "$(sse_ramp "$SSE_STREAMS")" >"$SSE_OUT" 2>"$WORK/sse-client.log" &
   SSE_CLIENT=$!
   defer "stop_pid $SSE_CLIENT"
   wait_until $(((SSE_STREAMS / 1000 * 3 + 120) * 1000)) grep -q '"phase": "measuring"' "$SSE_OUT" ||

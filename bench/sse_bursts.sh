@@ -63,7 +63,7 @@ source "$REPO/tests/lib/postgres.sh"
 pg_start >"$WORK/pg-start.log" 2>&1 || { cat "$WORK/pg-start.log" >&2; exit 1; }
 export DATABASE_URL; DATABASE_URL=$(pg_url)
 sse_upstream_start || exit 1
-UP_PORT=$SSE_UP_PORT HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA RAMP=$((STREAMS / 1000 > 2 ? STREAMS / 1000 : 2))
+UP_PORT=$SSE_UP_PORT HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA RAMP=$(sse_ramp "$STREAMS")
 
 open_connections() {
   curl -s -m 2 "http://127.0.0.1:$HP_ADMIN/metrics" | awk '$1 == "healthproxy_open_connections" { print $2 }'
@@ -79,8 +79,7 @@ reading() {
     open=$(open_connections)
     if out=$($PY "$BENCH_DIR/heap_pins.py" "$PROXY_PID" 2>&1); then
       heap=$(sed -n 's/^HEAP_PINS //p' <<<"$out")
-      heap_text=$($PY -c 'import json, sys; r = json.loads(sys.argv[1])
-print(", heap %d KiB, %d KiB of it pinned by blocks in use" % (r["heap_bytes"] >> 10, r["pinned_pages"] * 4))' "$heap")
+      heap_text="; $(head -1 <<<"$out")"  # heap_pins.py's summary line (with its warning, if any)
     else
       log "$name: no heap reading ($out)"  # e.g. a build with another malloc than glibc's
     fi

@@ -105,6 +105,9 @@ sse_upstream_start() {
   defer "stop_pid $SSE_UP_PID"
   wait_until 5000 is_code 200 "http://127.0.0.1:$SSE_UP_PORT/1k" || { log "the SSE upstream did not start"; return 1; }
 }
+# sse_ramp STREAMS: the seconds over which an sse.py client opens STREAMS streams in ab.sh, per_request.sh
+# and sse_bursts.sh: max(2, STREAMS / 1000), about 1,000 new streams a second.
+sse_ramp() { echo $(($1 / 1000 > 2 ? $1 / 1000 : 2)); }
 # HAProxy's HAPROXY_EXTRA in front of it: HAProxy sends with MSG_MORE while a response is unfinished,
 # so a small event waits for the kernel's cork timer (about 200 ms here); its documentation's setting
 # for streamed responses.
