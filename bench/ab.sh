@@ -25,8 +25,8 @@
 # PATH: healthproxy | haproxy | nginx | healthproxy-copy | direct, or LABEL=/path/to/healthproxy (a
 # build of your own, e.g. base=/tmp/base/build/static/healthproxy/healthproxy). Defaults: 1k, 1,000
 # connections, 10 s, 10 rounds (10 rounds give a 95 % interval between the 2nd and 9th ratios).
-# FILE: the runs as JSON lines (default: a new /tmp/podguard-ab-runs.*.jsonl, named in the log); the
-# work directory (logs) is kept with KEEP_WORK=1. Prints ab_stats.py's table and its final
+# FILE: the runs as JSON lines (default: a new /tmp/podguard-ab-runs.*.jsonl, named in the log, removed
+# when no run was recorded); the work directory (logs) is kept with KEEP_WORK=1. Prints ab_stats.py's table and its final
 # "AB {json}" line. Exits: 64 bad arguments; 1 a path did not start, a run gave no numbers, a proxy
 # ended, or ab_stats.py failed; 2 a run had errors (non-2xx or socket errors: ab_stats.py leaves such
 # runs out of everything it computes); 130 interrupted, or 1 when a Ctrl-C stopped a proxy first
@@ -74,7 +74,9 @@ source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/servers.sh"
 source "$BENCH_DIR/lib/measure.sh"  # summary
 prepare_run podguard-ab "${KEEP_WORK:-}"
-OUT=${OUT:-$(mktemp /tmp/podguard-ab-runs.XXXXXX.jsonl)}
+if [[ -z $OUT ]]; then  # a default file that a failed run leaves empty is removed on exit
+  OUT=$(mktemp /tmp/podguard-ab-runs.XXXXXX.jsonl) && defer "[[ -s $OUT ]] || rm -f $OUT"
+fi
 : >"$OUT" || usage "cannot write $OUT"
 WRK_THREADS=1
 ((CONNS >= 1000)) && WRK_THREADS=2
@@ -126,7 +128,7 @@ done = [json.loads(l) for l in open(sys.argv[1]) if '"phase": "done"' in l]
 if done:
     d, window_ms = done[0], int(sys.argv[2])
     d.update(requests=round(d["events"] / d["window_s"] * window_ms / 1000), rps=d["events"] / d["window_s"],
-             errors=d["failed"] + d["silent"] + d["streams"] - d["opened"], cpu_window_ms=window_ms, unit="event")
+             cpu_window_ms=window_ms, unit="event")
     print(json.dumps(d))
 PY
 )

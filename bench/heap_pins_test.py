@@ -110,6 +110,12 @@ class Walk(unittest.TestCase):
         struct.pack_into("<Q", mem, 96 + 8, (2 * PAGE - 96 - 16) | 1)  # the top chunk ends 16 bytes short
         self.assertIsNone(heap_pins.analyse(bytes(mem)))
 
+    def test_a_chunk_below_malloc_s_minimum_breaks_a_chain(self):
+        # glibc's smallest chunk is 32 bytes (MINSIZE on 64-bit): a 16-byte one is not a chunk, so the
+        # walk starts after it, at the top chunk, and not at the longer chain through it.
+        r = heap_pins.analyse(image(b"", [(16, True, None)], 2 * PAGE))
+        self.assertEqual(r["first_chunk"], 16)
+
     def test_no_chain_no_reading(self):
         self.assertIsNone(heap_pins.analyse(b"\xff" * (2 * PAGE)))
 

@@ -270,7 +270,8 @@ def sse_derive(r):
         r["cpu_pct_per_1000"] = r["cpu_pct"] / max(r.get("opened") or 1, 1) * 1000
     else:
         r["cpu_pct"] = r["cpu_pct_per_1000"] = None
-    r["errors"] = (r.get("streams", 0) - r.get("opened", 0)) + r.get("failed", 0) + r.get("silent", 0)
+    if "errors" not in r:  # raw lines from before bench/sse.py's "done" line carried its own count
+        r["errors"] = (r.get("streams", 0) - r.get("opened", 0)) + r.get("failed", 0) + r.get("silent", 0)
     return r
 
 

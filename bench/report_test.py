@@ -124,5 +124,15 @@ class PeerRows(unittest.TestCase):
         self.assertIsNone(goal[3])
 
 
+class SseDerive(unittest.TestCase):
+    def test_the_clients_own_error_count_is_kept(self):
+        r = report.sse_derive({"streams": 10, "opened": 10, "failed": 0, "silent": 0, "errors": 3})
+        self.assertEqual(r["errors"], 3)
+
+    def test_a_line_without_one_derives_it(self):
+        r = report.sse_derive({"streams": 10, "opened": 8, "failed": 1, "silent": 2})
+        self.assertEqual(r["errors"], 5)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)

@@ -12,9 +12,11 @@
       Opens N streams over R seconds, asking for events from R + 2 s on (so that opening them does
       not compete with their events), reads them for S seconds from then or from 1 s after the
       last one opened, whichever is later, then
-      prints one JSON line: streams opened, streams that failed (with the kinds), events received,
-      and the delivery latency of every event (the client's CLOCK_MONOTONIC at read minus the
-      upstream's t; one machine, one clock) as exact percentiles in microseconds.
+      prints one JSON line: streams opened, streams that failed (with the kinds) or fell silent (no
+      event in the window), "errors" (not opened + failed + silent: the one count of lost streams that
+      the bench scripts judge), events received, and the delivery latency of every event (the
+      client's CLOCK_MONOTONIC at read minus the upstream's t; one machine, one clock) as exact
+      percentiles in microseconds.
 
 Both raise their soft file-descriptor limit to the hard one. Every wait is bounded.
 """
@@ -212,6 +214,7 @@ async def client_main(a):
     expected = len(streams) * a.seconds / a.interval
     print(json.dumps({
         "phase": "done", "streams": a.streams, "opened": len(streams), "failed": failed, "silent": silent,
+        "errors": a.streams - len(streams) + failed + silent,
         "error_kinds": errors, "events": len(lat), "events_expected": round(expected),
         "window_s": a.seconds, "p50_us": us(percentile(lat, 50)), "p90_us": us(percentile(lat, 90)),
         "p99_us": us(percentile(lat, 99)), "p999_us": us(percentile(lat, 99.9)), "max_us": us(lat[-1] if lat else None),

@@ -13,7 +13,7 @@
 # records the path's RSS (VmRSS summed over its processes, KiB), its peak (VmHWM), the burst's streams
 # not opened, failed or silent, and, for healthproxy paths, bench/heap_pins.py's reading of the heap
 # (null when it cannot read it: a build with another malloc). The first reading is after start-up.
-# FILE: JSON lines, one per reading (default: a new /tmp/podguard-sse-bursts.*.jsonl). Prints a line per
+# FILE: JSON lines, one per reading (default: a new /tmp/podguard-sse-bursts.*.jsonl, removed when empty). Prints a line per
 # reading and a last line "SSE_BURSTS {json}" (per path: the RSS readings in KiB, first the start-up's).
 # Exits 64 on bad arguments, 1 when a path did not start or ended, or the client gave no numbers.
 # HEALTHPROXY: the binary of the path "healthproxy" (default build/static's).
@@ -56,7 +56,9 @@ DEFAULT_HEALTHPROXY=$HEALTHPROXY PY=${PY:-/usr/bin/python3} PIN=${PIN:-yes}
 source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/servers.sh"
 prepare_run podguard-sse-bursts "${KEEP_WORK:-}"
-OUT=${OUT:-$(mktemp /tmp/podguard-sse-bursts.XXXXXX.jsonl)}
+if [[ -z $OUT ]]; then  # a default file that a failed run leaves empty is removed on exit
+  OUT=$(mktemp /tmp/podguard-sse-bursts.XXXXXX.jsonl) && defer "[[ -s $OUT ]] || rm -f $OUT"
+fi
 : >"$OUT" || usage "cannot write $OUT"
 export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 source "$REPO/tests/lib/postgres.sh"
@@ -101,8 +103,8 @@ for spec in "${SPECS[@]}"; do
     out=$(timeout $((RAMP * 3 + HOLD + 120)) "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client \
       --target "127.0.0.1:$PROXY_PORT" --streams "$STREAMS" --seconds "$HOLD" --ramp "$RAMP" 2>>"$WORK/sse-client.log" |
       grep '"phase": "done"')
-    errors=$($PY -c 'import json, sys; d = json.loads(sys.argv[1])
-print(d["failed"] + d["silent"] + d["streams"] - d["opened"])' "$out" 2>/dev/null) || { log "$name, burst $b: the client gave no numbers: $(tail -3 "$WORK/sse-client.log")"; exit 1; }
+    errors=$($PY -c 'import json, sys; print(json.loads(sys.argv[1])["errors"])' "$out" 2>/dev/null) ||
+      { log "$name, burst $b: the client gave no numbers: $(tail -3 "$WORK/sse-client.log")"; exit 1; }
     ((errors == 0)) || log "$name, burst $b: $errors of $STREAMS streams not opened, failed or silent"
     for pid in $(proxy_pids); do kill -0 "$pid" 2>/dev/null || { log "$name: its process $pid has ended"; exit 1; }; done
     sleep "$SETTLE"
