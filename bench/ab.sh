@@ -26,11 +26,12 @@
 # build of your own, e.g. base=/tmp/base/build/static/healthproxy/healthproxy). Defaults: 1k, 1,000
 # connections, 10 s, 10 rounds (10 rounds give a 95 % interval between the 2nd and 9th ratios).
 # FILE: the runs as JSON lines (default: a new /tmp/podguard-ab-runs.*.jsonl, named in the log, removed
-# when no run was recorded); the work directory (logs) is kept with KEEP_WORK=1. Prints ab_stats.py's table and its final
-# "AB {json}" line. Exits: 64 bad arguments; 1 a path did not start, a run gave no numbers, a proxy
-# ended, or ab_stats.py failed; 2 a run had errors (non-2xx or socket errors: ab_stats.py leaves such
-# runs out of everything it computes); 130 interrupted, or 1 when a Ctrl-C stopped a proxy first
-# (either way every server it started is stopped and the interrupted run is not recorded).
+# when no run was recorded); the work directory (logs) is kept with KEEP_WORK=1. Prints ab_stats.py's
+# table and its final "AB {json}" line. Exits: 64 bad arguments; 1 a path did not start, a run gave no
+# numbers (or no error count), a proxy ended, or ab_stats.py failed; 2 a run had errors (non-2xx or
+# socket errors: ab_stats.py leaves such runs out of everything it computes); 130 interrupted, or 1
+# when a Ctrl-C stopped a proxy first (either way every server it started is stopped and the
+# interrupted run is not recorded).
 # HEALTHPROXY: the binary of the path "healthproxy" (default: $PODGUARD_BUILD/healthproxy/healthproxy,
 # PODGUARD_BUILD defaulting to build/static).
 set -uo pipefail
@@ -75,7 +76,7 @@ source "$BENCH_DIR/lib/servers.sh"
 source "$BENCH_DIR/lib/measure.sh"  # summary
 prepare_run podguard-ab "${KEEP_WORK:-}"
 if [[ -z $OUT ]]; then  # a default file that a failed run leaves empty is removed on exit
-  OUT=$(mktemp /tmp/podguard-ab-runs.XXXXXX.jsonl) && defer "[[ -s $OUT ]] || rm -f $OUT"
+  OUT=$(mktemp /tmp/podguard-ab-runs.XXXXXX.jsonl) && defer "[[ -s '$OUT' ]] || rm -f '$OUT'"
 fi
 : >"$OUT" || usage "cannot write $OUT"
 WRK_THREADS=1
@@ -104,8 +105,8 @@ else:
 print(json.dumps(d))' "$1" 2>/dev/null
 }
 
-# sse_run NAME: one SSE run through the path (--sse). Sets json (the client's "done" line plus
-# "requests": the events in the CPU window, "rps" and "errors"), p0/p1 and u0/u1 (the proxy's and the
+# sse_run NAME: one SSE run through the path (--sse). Sets json (the client's "done" line, with its
+# "errors", plus "requests": the events in the CPU window, and "rps"), p0/p1 and u0/u1 (the proxy's and the
 # upstream's on-CPU ns at the window's ends) and rss (KiB, the path's processes mid-window); json is
 # empty when the client gave no numbers.
 sse_run() {
@@ -188,7 +189,8 @@ for ((rd = 0; rd < ROUNDS; rd++)); do
       kill -0 "$pid" 2>/dev/null || { log "round $rd, $name: its process $pid has ended"; exit 1; }
     done
     [[ -n $json ]] || { log "round $rd, $name: the load gave no numbers: $(tail -3 <<<"$out" | tr '\n' ' ')"; exit 1; }
-    errors=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["errors"])' "$json")
+    errors=$($PY -c 'import json,sys; print(int(json.loads(sys.argv[1])["errors"]))' "$json" 2>/dev/null) ||
+      { log "round $rd, $name: the load's numbers carry no error count: $(head -c 300 <<<"$json")"; exit 1; }
     record "$OUT" "$json" round="$rd" path="$name" proxy_cpu_ns=$((p1 - p0)) upstream_cpu_ns=$((u1 - u0)) \
       size="$SIZE" conns="$([[ -n $RATE ]] && echo 16 || echo "${SSE:-$CONNS}")" seconds="$SECONDS_" rate="${RATE:-null}" \
       rss_kib="$rss"

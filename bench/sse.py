@@ -209,16 +209,24 @@ async def client_main(a):
         elif s.events == before[id(s)]:
             silent += 1  # open, but no event in the window
         s.transport.abort()
-    lat = sorted(stats["latencies_ns"])
+    print(json.dumps(done_line(a.streams, len(streams), failed, silent, errors, stats["latencies_ns"],
+                               a.seconds, a.interval)), flush=True)
+
+
+def done_line(asked, opened, failed, silent, error_kinds, latencies_ns, seconds, interval):
+    """The client's last line: asked streams, opened, failed (ended early) and silent (open, no event in
+    the window) ones; errors = asked - opened + failed + silent, the count of lost streams that the bench
+    scripts judge; the events read and those expected (opened * seconds / interval); the delivery
+    latencies' percentiles in microseconds (None without events)."""
+    lat = sorted(latencies_ns)
     us = lambda v: None if v is None else round(v / 1000, 1)
-    expected = len(streams) * a.seconds / a.interval
-    print(json.dumps({
-        "phase": "done", "streams": a.streams, "opened": len(streams), "failed": failed, "silent": silent,
-        "errors": a.streams - len(streams) + failed + silent,
-        "error_kinds": errors, "events": len(lat), "events_expected": round(expected),
-        "window_s": a.seconds, "p50_us": us(percentile(lat, 50)), "p90_us": us(percentile(lat, 90)),
+    return {
+        "phase": "done", "streams": asked, "opened": opened, "failed": failed, "silent": silent,
+        "errors": asked - opened + failed + silent,
+        "error_kinds": error_kinds, "events": len(lat), "events_expected": round(opened * seconds / interval),
+        "window_s": seconds, "p50_us": us(percentile(lat, 50)), "p90_us": us(percentile(lat, 90)),
         "p99_us": us(percentile(lat, 99)), "p999_us": us(percentile(lat, 99.9)), "max_us": us(lat[-1] if lat else None),
-    }), flush=True)
+    }
 
 
 def main():

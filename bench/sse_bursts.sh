@@ -13,8 +13,9 @@
 # records the path's RSS (VmRSS summed over its processes, KiB), its peak (VmHWM), the burst's streams
 # not opened, failed or silent, and, for healthproxy paths, bench/heap_pins.py's reading of the heap
 # (null when it cannot read it: a build with another malloc). The first reading is after start-up.
-# FILE: JSON lines, one per reading (default: a new /tmp/podguard-sse-bursts.*.jsonl, removed when empty). Prints a line per
-# reading and a last line "SSE_BURSTS {json}" (per path: the RSS readings in KiB, first the start-up's).
+# FILE: JSON lines, one per reading (default: a new /tmp/podguard-sse-bursts.*.jsonl, removed when
+# empty). Prints a line per reading and a last line "SSE_BURSTS {json}" (per path: the RSS readings
+# in KiB, first the start-up's).
 # Exits 64 on bad arguments, 1 when a path did not start or ended, or the client gave no numbers.
 # HEALTHPROXY: the binary of the path "healthproxy" (default build/static's).
 set -uo pipefail
@@ -57,7 +58,7 @@ source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/servers.sh"
 prepare_run podguard-sse-bursts "${KEEP_WORK:-}"
 if [[ -z $OUT ]]; then  # a default file that a failed run leaves empty is removed on exit
-  OUT=$(mktemp /tmp/podguard-sse-bursts.XXXXXX.jsonl) && defer "[[ -s $OUT ]] || rm -f $OUT"
+  OUT=$(mktemp /tmp/podguard-sse-bursts.XXXXXX.jsonl) && defer "[[ -s '$OUT' ]] || rm -f '$OUT'"
 fi
 : >"$OUT" || usage "cannot write $OUT"
 export PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
