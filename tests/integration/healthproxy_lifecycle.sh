@@ -90,7 +90,7 @@ wait_until 1000 is_code 503 "$(admin_url /readyz)"
 flip=$(( $(now_ms) - t0 ))
 # The kubelet's view: curl polled every 50 ms. On a 2-core machine under this load it reads the time to
 # start curl more than healthproxy's (206 ms once in CI; 185 ms in a run beside CI whose log put the
-# flip 1 ms after the signal), so it is bounded well within --drain-min (1 s), and the log's view
+# flip 1 ms after the signal), so it is bounded below --drain-min (1 s), and the log's view
 # below holds healthproxy to 200 ms.
 check "drain: a probe sees /readyz 503 well within --drain-min (${flip} ms)" test "$flip" -lt 800
 curl -s -m 3 "$(admin_url /readyz)" >"$WORK/readyz"
