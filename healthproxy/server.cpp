@@ -46,10 +46,9 @@ struct Worker {
   }
 };
 
-// Runs on the first worker's io_context.
-net::awaitable<void> drain(const Options& options, HealthState& state, Metrics& metrics, std::vector<std::unique_ptr<Worker>>& workers,
-                           AdminServer& admin) {
-  auto started = Clock::now();
+// Runs on the first worker's io_context. `started` is when the signal's handler ran: drain_min and drain_max count from it.
+net::awaitable<void> drain(Clock::time_point started, const Options& options, HealthState& state, Metrics& metrics,
+                           std::vector<std::unique_ptr<Worker>>& workers, AdminServer& admin) {
   auto deadline = started + options.drain_max;
   state.set_draining();
   log::info("draining: readiness is now 503, still serving", {{"drain_min", std::to_string(options.drain_min.count()) + "ms"},
@@ -143,8 +142,9 @@ ExitCode run_server(const Options& options) {
   net::signal_set signals(main_ioc, SIGTERM, SIGINT);
   signals.async_wait([&](const error_code& ec, int signo) {
     if (ec) return;
+    auto signalled = Clock::now();
     log::info("received " + std::string(signo == SIGTERM ? "SIGTERM" : "SIGINT"));
-    net::co_spawn(main_ioc, drain(options, state, metrics, workers, *admin), net::detached);
+    net::co_spawn(main_ioc, drain(signalled, options, state, metrics, workers, *admin), net::detached);
   });
 
   std::vector<std::thread> threads;
