@@ -101,9 +101,16 @@ for spec in "${SPECS[@]}"; do
   sleep "$SETTLE"
   reading "$name" "$kind" 0 null
   for ((b = 1; b <= BURSTS; b++)); do
-    out=$(timeout $((RAMP * 3 + HOLD + 120)) "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client \
-      --target "127.0.0.1:$PROXY_PORT" --streams "$STREAMS" --seconds "$HOLD" --ramp "$RAMP" 2>>"$WORK/sse-client.log" |
-      grep '"phase": "done"')
+    # The client runs in the background and is waited for: bash runs a trap only between commands, so a
+    # signal to this script (SIGINT, SIGTERM, SIGHUP) would otherwise wait for the burst to end. On any
+    # exit the cleanup stops it (stop_pid: timeout passes the SIGTERM on to the client).
+    timeout $((RAMP * 3 + HOLD + 120)) "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client --target "127.0.0.1:$PROXY_PORT" \
+      --streams "$STREAMS" --seconds "$HOLD" --ramp "$RAMP" >"$WORK/sse-client.out" 2>>"$WORK/sse-client.log" &
+    cl=$!
+    defer "stop_pid $cl"
+    wait "$cl"
+    undefer "stop_pid $cl"  # its pid may be reused once it is gone
+    out=$(grep '"phase": "done"' "$WORK/sse-client.out")
     errors=$($PY -c 'import json, sys; print(json.loads(sys.argv[1])["errors"])' "$out" 2>/dev/null) ||
       { log "$name, burst $b: the client gave no numbers: $(tail -3 "$WORK/sse-client.log")"; exit 1; }
     ((errors == 0)) || log "$name, burst $b: $errors of $STREAMS streams not opened, failed or silent"
