@@ -16,7 +16,9 @@
 # FILE: JSON lines, one per reading (default: a new /tmp/podguard-sse-bursts.*.jsonl, removed when
 # empty). Prints a line per reading and a last line "SSE_BURSTS {json}" (per path: the RSS readings
 # in KiB, first the start-up's).
-# Exits 64 on bad arguments, 1 when a path did not start or ended, or the client gave no numbers.
+# Exits 64 on bad arguments, 1 when a path did not start or ended, or the client gave no numbers, 130 on
+# SIGINT or SIGTERM (SIGHUP: killed by it); on any exit it stops the burst's client and every server it
+# started, within seconds, mid-burst too.
 # HEALTHPROXY: the binary of the path "healthproxy" (default build/static's).
 set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,6 +70,15 @@ export DATABASE_URL; DATABASE_URL=$(pg_url)
 sse_upstream_start || exit 1
 UP_PORT=$SSE_UP_PORT HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA RAMP=$(sse_ramp "$STREAMS")
 
+# settle: --settle seconds, slept in the background and waited for, as the burst's client is (below).
+settle() {
+  sleep "$SETTLE" &
+  local pid=$!
+  defer "kill $pid"
+  wait "$pid"
+  undefer "kill $pid"
+}
+
 open_connections() {
   curl -s -m 2 "http://127.0.0.1:$HP_ADMIN/metrics" | awk '$1 == "healthproxy_open_connections" { print $2 }'
 }
@@ -98,12 +109,13 @@ for spec in "${SPECS[@]}"; do
   name=$spec kind=$spec HEALTHPROXY=$DEFAULT_HEALTHPROXY
   if [[ $spec == *=* ]]; then name=${spec%%=*} kind=healthproxy HEALTHPROXY=${spec#*=}; fi
   proxy_start "$kind" || exit 1
-  sleep "$SETTLE"
+  settle
   reading "$name" "$kind" 0 null
   for ((b = 1; b <= BURSTS; b++)); do
     # The client runs in the background and is waited for: bash runs a trap only between commands, so a
     # signal to this script (SIGINT, SIGTERM, SIGHUP) would otherwise wait for the burst to end. On any
-    # exit the cleanup stops it (stop_pid: timeout passes the SIGTERM on to the client).
+    # exit the cleanup stops it (stop_pid: timeout passes the SIGTERM on to the client). A signal between
+    # the start and the defer would leave it to its timeout.
     timeout $((RAMP * 3 + HOLD + 120)) "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client --target "127.0.0.1:$PROXY_PORT" \
       --streams "$STREAMS" --seconds "$HOLD" --ramp "$RAMP" >"$WORK/sse-client.out" 2>>"$WORK/sse-client.log" &
     cl=$!
@@ -115,7 +127,7 @@ for spec in "${SPECS[@]}"; do
       { log "$name, burst $b: the client gave no numbers: $(tail -3 "$WORK/sse-client.log")"; exit 1; }
     ((errors == 0)) || log "$name, burst $b: $errors of $STREAMS streams not opened, failed or silent"
     for pid in $(proxy_pids); do kill -0 "$pid" 2>/dev/null || { log "$name: its process $pid has ended"; exit 1; }; done
-    sleep "$SETTLE"
+    settle
     reading "$name" "$kind" "$b" "$errors"
   done
   proxy_stop
