@@ -8,25 +8,19 @@
 #      reading its streams, exits 130 within 20 s (it stops healthproxy, the upstream and PostgreSQL first; the
 #      burst would last 97 s), says so in its log, and leaves none of the processes it started (PostgreSQL
 #      among them) nor its run directory.
-# Exits 0 when all pass, 1 otherwise, with a line per check. PODGUARD_BUILD: the build with healthproxy.
-set -uo pipefail
+# Exits 0 when all pass, 1 otherwise, with a line per check (tests/lib/testlib.sh). PODGUARD_BUILD: the build
+# with healthproxy.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$BENCH_DIR/../tests/lib/poll.sh"  # now_ms, wait_until
-failed=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failed=1; fi
-}
-work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+source "$BENCH_DIR/../tests/lib/testlib.sh"  # check, finish, WORK; now_ms, wait_until
 
 # 1. The default output file of a failed run. Only new files count: another bench run on the machine may
 # make or remove its own meanwhile.
 default_files() { ls /tmp/podguard-ab-runs.*.jsonl /tmp/podguard-sse-bursts.*.jsonl 2>/dev/null | sort; }
 before=$(default_files)
-bash "$BENCH_DIR/ab.sh" --conns 4 --seconds 1 --rounds 1 broken=/bin/false direct >"$work/ab.log" 2>&1
+bash "$BENCH_DIR/ab.sh" --conns 4 --seconds 1 --rounds 1 broken=/bin/false direct >"$WORK/ab.log" 2>&1
 rc=$?
 check "ab.sh: a path that does not start exits 1 (got $rc)" test "$rc" -eq 1
-bash "$BENCH_DIR/sse_bursts.sh" --streams 10 --bursts 1 broken=/bin/false >"$work/bursts.log" 2>&1
+bash "$BENCH_DIR/sse_bursts.sh" --streams 10 --bursts 1 broken=/bin/false >"$WORK/bursts.log" 2>&1
 rc=$?
 check "sse_bursts.sh: a path that does not start exits 1 (got $rc)" test "$rc" -eq 1
 new=$(comm -13 <(echo "$before") <(default_files) | tr '\n' ' ')
@@ -43,16 +37,16 @@ dirs_before=$(work_dirs)
 # which a background job of a non-interactive shell (ctest's parent, perhaps) would start with ignored,
 # and bash cannot trap a signal ignored at its start.
 set -m
-env --default-signal=INT bash "$BENCH_DIR/sse_bursts.sh" --streams 50 --bursts 1 --hold 97 --out "$work/bursts.jsonl" \
-  healthproxy >"$work/interrupt.log" 2>&1 &
+env --default-signal=INT bash "$BENCH_DIR/sse_bursts.sh" --streams 50 --bursts 1 --hold 97 --out "$WORK/bursts.jsonl" \
+  healthproxy >"$WORK/interrupt.log" 2>&1 &
 script=$!
 set +m
-client_reading() { pgrep -f 'sse\.py client .*--seconds 97' >/dev/null && grep -q 'after burst 0' "$work/interrupt.log"; }
+client_reading() { pgrep -f 'sse\.py client .*--seconds 97' >/dev/null && grep -q 'after burst 0' "$WORK/interrupt.log"; }
 gone() { ! kill -0 "$script" 2>/dev/null; }
 started= postmaster= run_dir=
 if ! wait_until 60000 client_reading; then
   check "sse_bursts.sh: the burst's client started within 60 s" false
-  sed 's/^/  | /' "$work/interrupt.log"
+  sed 's/^/  | /' "$WORK/interrupt.log"
   kill -TERM "$script" 2>/dev/null
   wait_until 30000 gone
 else
@@ -68,7 +62,7 @@ else
   wait_until 20000 gone
   took=$(($(now_ms) - t0))
   check "sse_bursts.sh: SIGINT during a burst ends it within 20 s (${took} ms)" gone
-  check "sse_bursts.sh: its log says it was interrupted" grep -q 'bench: interrupted' "$work/interrupt.log"
+  check "sse_bursts.sh: its log says it was interrupted" grep -q 'bench: interrupted' "$WORK/interrupt.log"
   if gone; then
     wait "$script" 2>/dev/null
     rc=$?
@@ -86,4 +80,4 @@ fi
 # timeout), PostgreSQL.
 for p in "$script" $started; do kill -KILL "$p" 2>/dev/null; done
 [[ -n $postmaster ]] && kill -QUIT "$postmaster" 2>/dev/null
-exit "$failed"
+finish
