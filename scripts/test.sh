@@ -15,6 +15,8 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 
 passed=0
 failed=0
+# at: the time since this script started, for each stage's header (where CI's 90 minutes go).
+at() { printf '%d min %02d s in' $((SECONDS / 60)) $((SECONDS % 60)); }
 jobs=$(nproc)
 
 # The cluster stage's slow builds (Go: Kubernetes and CoreDNS; the images, the C++ compile among
@@ -33,10 +35,10 @@ fi
 run_ctest() {
   local preset=$1 log
   log=$(mktemp)
-  echo "=== $preset: configure and build"
+  echo "=== $preset: configure and build ($(at))"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs" >"$log.build" 2>&1 || { cat "$log.build"; echo "build failed: $preset"; exit 1; }
-  echo "=== $preset: test"
+  echo "=== $preset: test ($(at))"
   set +e
   ctest --preset "$preset" -j "$jobs" 2>&1 | tee "$log"
   set -e
@@ -51,7 +53,7 @@ run_ctest() {
 run_ctest static
 run_ctest asan
 
-echo "=== fuzz: libFuzzer targets, ${PODGUARD_FUZZ_SECONDS:-60} s each"
+echo "=== fuzz: libFuzzer targets, ${PODGUARD_FUZZ_SECONDS:-60} s each ($(at))"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs" >/tmp/podguard-fuzz-build.log 2>&1 || { cat /tmp/podguard-fuzz-build.log; exit 1; }
 for target in build/fuzz/tests/fuzz/*_fuzz; do
@@ -69,7 +71,7 @@ for target in build/fuzz/tests/fuzz/*_fuzz; do
 done
 
 if [[ ${PODGUARD_CLUSTER:-1} == 1 ]]; then
-  echo "=== cluster: a real Kubernetes node and the acceptance scenarios (tests/cluster/run.sh)"
+  echo "=== cluster: a real Kubernetes node and the acceptance scenarios, tests/cluster/run.sh ($(at))"
   # The builds started at the top: wait for them (run.sh rebuilds whatever they did not finish).
   wait "$cluster_prep_pid" || { echo "cluster builds in the background failed; run.sh retries them:"; tail -20 tests/cluster/.out/prepare.log; }
   cluster_prep_pid=
@@ -88,5 +90,6 @@ else
   echo "SKIP - cluster stage (PODGUARD_CLUSTER=0): not counted as passed"
 fi
 
+echo "=== done ($(at))"
 echo "total: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
