@@ -73,10 +73,7 @@ UP_PORT=$SSE_UP_PORT HAPROXY_EXTRA=$SSE_HAPROXY_EXTRA RAMP=$(sse_ramp "$STREAMS"
 # settle: --settle seconds, slept in the background and waited for, as the burst's client is (below).
 settle() {
   sleep "$SETTLE" &
-  local pid=$!
-  defer "kill $pid"
-  wait "$pid"
-  undefer "kill $pid"
+  waited kill $!
 }
 
 open_connections() {
@@ -112,16 +109,12 @@ for spec in "${SPECS[@]}"; do
   settle
   reading "$name" "$kind" 0 null
   for ((b = 1; b <= BURSTS; b++)); do
-    # The client runs in the background and is waited for: bash runs a trap only between commands, so a
-    # signal to this script (SIGINT, SIGTERM, SIGHUP) would otherwise wait for the burst to end. On any
-    # exit the cleanup stops it (stop_pid: timeout passes the SIGTERM on to the client). A signal between
-    # the start and the defer would leave it to its timeout.
+    # The client runs in the background and is waited for (waited, bench/lib/common.sh), so that a signal
+    # ends this script at once; the cleanup then stops it (stop_pid: timeout passes the SIGTERM on to the
+    # client). A signal between the start and the defer would leave it to its timeout.
     timeout $((RAMP * 3 + HOLD + 120)) "${PIN_LOAD[@]}" "$PY" "$BENCH_DIR/sse.py" client --target "127.0.0.1:$PROXY_PORT" \
       --streams "$STREAMS" --seconds "$HOLD" --ramp "$RAMP" >"$WORK/sse-client.out" 2>>"$WORK/sse-client.log" &
-    cl=$!
-    defer "stop_pid $cl"
-    wait "$cl"
-    undefer "stop_pid $cl"  # its pid may be reused once it is gone
+    waited stop_pid $!
     out=$(grep '"phase": "done"' "$WORK/sse-client.out")
     errors=$($PY -c 'import json, sys; print(json.loads(sys.argv[1])["errors"])' "$out" 2>/dev/null) ||
       { log "$name, burst $b: the client gave no numbers: $(tail -3 "$WORK/sse-client.log")"; exit 1; }

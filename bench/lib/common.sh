@@ -17,8 +17,21 @@ bench_cleanup() {
   for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1 || true; done
   CLEANUPS=()
 }
+# waited STOP PID: waits for the background process PID, registered meanwhile as the cleanup "STOP PID"
+# (kill, stop_pid); its exit status. Bash runs a trap only between commands, so a signal to the script
+# would wait for a foreground command to end: started in the background and waited for, it ends at once.
+waited() {
+  defer "$1 $2"
+  wait "$2"
+  local rc=$?
+  undefer "$1 $2"  # its pid may be reused once it is gone
+  return "$rc"
+}
 trap bench_cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+# The script's own stderr, kept for the trap: a signal that arrives in a function whose stderr is
+# redirected (to a log) still says so where the caller sees it.
+exec {BENCH_STDERR}>&2
+trap 'echo "bench: interrupted" >&"$BENCH_STDERR"; exit 130' INT TERM
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
