@@ -45,6 +45,8 @@ nginx_run() {
 # connection after 1000 requests by default, which would make every client reconnect mid-cell).
 # worker_connections counts the client and the upstream side of each proxied connection, each one
 # descriptor: up to the descriptor limit (FD_LIMIT / 2 cut the SSE cell's 9,800 streams in half).
+# MULTI_ACCEPT=on: accept every pending connection at each pass of the event loop (nginx's default, off,
+# accepts one per pass).
 nginx_head() {
   local name=$1 workers=${2:-1}
   cat <<CONF
@@ -52,7 +54,7 @@ worker_processes $workers;
 worker_rlimit_nofile $FD_LIMIT;
 pid $WORK/$name/nginx.pid;
 error_log $WORK/$name/logs/error.log warn;
-events { worker_connections $((FD_LIMIT - 100)); }
+events { worker_connections $((FD_LIMIT - 100)); multi_accept ${MULTI_ACCEPT:-off}; }
 http {
   access_log off;
   keepalive_timeout 300s;
@@ -65,13 +67,18 @@ http {
 CONF
 }
 
+# The upstream accepts every pending connection at each pass (MULTI_ACCEPT=on). With nginx's default it
+# accepted one per pass of a loop that, at 64 KiB and 1,000 connections, takes milliseconds: a proxy
+# that opens hundreds of app connections at once (at a run's start: the previous run's wrk closed its
+# connections mid-response, and a cut response closes the app's connection too) waited seconds for
+# some of them, and wrk counted them as timeouts (bench/results/gaps.md, "Evening of 2026-12-02").
 upstream_start() {
   UP_PORT=$(free_port)
   mkdir -p "$WORK/www"
   head -c 1024 /dev/urandom >"$WORK/www/1k"
   head -c 65536 /dev/urandom >"$WORK/www/64k"
   chmod 755 "$WORK/www" && chmod 644 "$WORK/www"/*
-  { nginx_head upstream
+  { MULTI_ACCEPT=on nginx_head upstream
     cat <<CONF
   sendfile on;
   tcp_nopush on;
