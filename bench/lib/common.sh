@@ -22,16 +22,13 @@ bench_cleanup() {
 # would wait for a foreground command to end: started in the background and waited for, it ends at once.
 waited() {
   defer "$1 $2"
-  wait "$2"
-  local rc=$?
+  local rc=0
+  wait "$2" || rc=$?
   undefer "$1 $2"  # its pid may be reused once it is gone
   return "$rc"
 }
 trap bench_cleanup EXIT
-# The script's own stderr, kept for the trap: a signal that arrives in a function whose stderr is
-# redirected (to a log) still says so where the caller sees it.
-exec {BENCH_STDERR}>&2
-trap 'echo "bench: interrupted" >&"$BENCH_STDERR"; exit 130' INT TERM
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 

@@ -45,16 +45,16 @@ nginx_run() {
 # connection after 1000 requests by default, which would make every client reconnect mid-cell).
 # worker_connections counts the client and the upstream side of each proxied connection, each one
 # descriptor: up to the descriptor limit (FD_LIMIT / 2 cut the SSE cell's 9,800 streams in half).
-# MULTI_ACCEPT=on: accept every pending connection at each pass of the event loop (nginx's default, off,
-# accepts one per pass).
+# nginx_head NAME [WORKERS] [MULTI_ACCEPT]: MULTI_ACCEPT on accepts every pending connection at each pass
+# of the event loop (nginx's default, off, accepts one per pass).
 nginx_head() {
-  local name=$1 workers=${2:-1}
+  local name=$1 workers=${2:-1} multi_accept=${3:-off}
   cat <<CONF
 worker_processes $workers;
 worker_rlimit_nofile $FD_LIMIT;
 pid $WORK/$name/nginx.pid;
 error_log $WORK/$name/logs/error.log warn;
-events { worker_connections $((FD_LIMIT - 100)); multi_accept ${MULTI_ACCEPT:-off}; }
+events { worker_connections $((FD_LIMIT - 100)); multi_accept $multi_accept; }
 http {
   access_log off;
   keepalive_timeout 300s;
@@ -67,7 +67,7 @@ http {
 CONF
 }
 
-# The upstream accepts every pending connection at each pass (MULTI_ACCEPT=on). With nginx's default it
+# The upstream accepts every pending connection at each pass (multi_accept on). With nginx's default it
 # accepted one per pass of a loop that, at 64 KiB and 1,000 connections, takes milliseconds: a proxy
 # that opens hundreds of app connections at once (at a run's start: the previous run's wrk closed its
 # connections mid-response, and a cut response closes the app's connection too) waited seconds for
@@ -78,7 +78,7 @@ upstream_start() {
   head -c 1024 /dev/urandom >"$WORK/www/1k"
   head -c 65536 /dev/urandom >"$WORK/www/64k"
   chmod 755 "$WORK/www" && chmod 644 "$WORK/www"/*
-  { MULTI_ACCEPT=on nginx_head upstream
+  { nginx_head upstream 1 on
     cat <<CONF
   sendfile on;
   tcp_nopush on;
