@@ -135,6 +135,9 @@ if d["errors"]:
 print(round(d["events"] / d["window_s"] * int(sys.argv[2]) / 1000))
 PY
 }
+# stop_tools: stops the background tools (TOOL_PIDS) and waits until they have written their data. perf
+# (6.1) exits 130 on the SIGINT that stops it: its status says nothing here.
+stop_tools() { kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null || true; }
 # measure_load: the load of one measured window, for the syscalls and profile tools, whose
 # background processes (TOOL_PIDS) count it and are stopped after it. Sets UNITS, the requests or
 # events in the window; false on failure. Not in a subshell: it waits for the tools to finish writing.
@@ -142,8 +145,7 @@ measure_load() {
   if [[ -z $SSE_STREAMS ]]; then
     sleep 0.3
     UNITS=$(run_wrk "$SECONDS_") || return 1
-    # perf (6.1) exits 130 on the SIGINT that stops it: its status says nothing here.
-    kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null || true
+    stop_tools
   else
     # The window: from the tools' start (they attach within tens of ms) until they are told to stop,
     # not until they have exited (perf record takes about 0.4 s to write its data).
@@ -151,7 +153,7 @@ measure_load() {
     t0=$(now_ms)
     sleep "$SECONDS_"
     t1=$(now_ms)
-    kill -INT $TOOL_PIDS; wait $TOOL_PIDS 2>/dev/null
+    stop_tools
     UNITS=$(sse_events $((t1 - t0)))
     local ok=$?
     stop_pid "$SSE_CLIENT"; undefer "stop_pid $SSE_CLIENT"  # its pid may be reused once it is gone
