@@ -5,8 +5,13 @@
 # run.sh; wrk drives it keep-alive, closed loop.
 #
 #   bash bench/per_request.sh [--proxy healthproxy|haproxy|nginx] [--tool callgrind|cachesim|syscalls|profile]
-#                             [--conns N] [--size 1k|64k] [--seconds S] [--sse STREAMS] [-- HEALTHPROXY_FLAGS...]
+#                             [--conns N] [--size 1k|64k] [--seconds S] [--sse STREAMS] [--of proxy|upstream]
+#                             [-- HEALTHPROXY_FLAGS...]
 #
+#   --of upstream  the tool measures the upstream nginx's worker behind the proxy instead of the proxy:
+#              what a proxy's way of sending costs the app (with the syscalls and profile tools).
+#              The upstream shares the load's core with wrk, so its cost per request is the
+#              proxy's throughput too.
 #   --sse STREAMS  the SSE cell's load instead of wrk (run.sh's sse_measure, at a count of your
 #              choosing): bench/sse.py's upstream behind the proxy and its client holding STREAMS
 #              streams of one small event per second each; the unit is then the event, not the
@@ -35,7 +40,7 @@
 set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
-PROXY=healthproxy TOOL=syscalls CONNS=64 SIZE=1k SECONDS_=5 SSE_STREAMS= HP_FLAGS=()
+PROXY=healthproxy TOOL=syscalls CONNS=64 SIZE=1k SECONDS_=5 SSE_STREAMS= OF=proxy HP_FLAGS=()
 while (($#)); do
   case $1 in
     --proxy) PROXY=${2:?}; shift ;;
@@ -44,6 +49,7 @@ while (($#)); do
     --size) SIZE=${2:?}; shift ;;
     --seconds) SECONDS_=${2:?}; shift ;;
     --sse) SSE_STREAMS=${2:?}; shift ;;
+    --of) OF=${2:?}; shift ;;
     --) shift; HP_FLAGS=("$@"); break ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "per_request.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
@@ -55,6 +61,12 @@ if [[ -n $SSE_STREAMS ]]; then
   [[ $TOOL == syscalls || $TOOL == profile ]] ||
     { echo "per_request.sh: --sse goes with --tool syscalls or profile" >&2; exit 64; }
 fi
+case $OF in
+  proxy) ;;
+  upstream) [[ $TOOL == syscalls || $TOOL == profile ]] ||
+    { echo "per_request.sh: --of upstream goes with --tool syscalls or profile" >&2; exit 64; } ;;
+  *) echo "per_request.sh: --of takes proxy or upstream" >&2; exit 64 ;;
+esac
 HEALTHPROXY=${HEALTHPROXY:-$REPO/build/static/healthproxy/healthproxy}
 PY=${PY:-/usr/bin/python3}
 PIN=${PIN:-yes}
@@ -93,6 +105,11 @@ esac
 WORKER=$PROXY_PID
 if [[ $PROXY == nginx ]]; then
   WORKER=$(ps -o pid= --ppid "$PROXY_PID" | tr -d ' ' | head -1)
+fi
+# --of upstream: the app behind it instead, nginx's worker (sse.py's one process with --sse).
+if [[ $OF == upstream ]]; then
+  WORKER=${SSE_UP_PID:-}
+  [[ -n $SSE_STREAMS ]] || WORKER=$(ps -o pid= --ppid "$UP_PID" | tr -d ' ' | head -1)
 fi
 URL="http://127.0.0.1:$PROXY_PORT/$SIZE"
 
@@ -219,7 +236,7 @@ PY
     TOOL_PIDS+=" $!"
     measure_load || exit 1
     perf script -i "$WORK/epoll.data" 2>/dev/null | sed -n 's/.*sys_exit_epoll_wait: *\(0x[0-9a-f]*\).*/\1/p' >"$WORK/epoll.ret"
-    $PY - "$WORK/stat.csv" "$WORK/epoll.ret" "$UNITS" "$PROXY" "$CONNS" "$SIZE" "$UNIT" "$SSE_STREAMS" <<'PY'
+    $PY - "$WORK/stat.csv" "$WORK/epoll.ret" "$UNITS" "$PROXY" "$CONNS" "$SIZE" "$UNIT" "$SSE_STREAMS" "$OF" <<'PY'
 import json, sys
 stat, rets, units, unit = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[7]
 counts = {}
@@ -230,7 +247,7 @@ for line in open(stat):
 cpu_ms = counts.pop("task-clock", None)
 ev = [int(x, 0) for x in open(rets).read().split()]
 nonzero = [e for e in ev if e > 0]
-out = {"proxy": sys.argv[4], "tool": "syscalls"}
+out = {"proxy": sys.argv[4], "tool": "syscalls", "of": sys.argv[9]}
 if unit == "event":
     out.update({"sse_streams": int(sys.argv[8]), "events": units})
 else:
@@ -252,7 +269,7 @@ PY
     perf report -i "$WORK/perf.data" --no-children --sort symbol -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -25
     load="\"conns\":$CONNS,\"size\":\"$SIZE\",\"requests\":$UNITS"
     [[ -n $SSE_STREAMS ]] && load="\"sse_streams\":$SSE_STREAMS,\"events\":$UNITS"
-    echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"profile\",$load,\"perf_data\":\"$WORK/perf.data\"}"
+    echo "PER_REQUEST {\"proxy\":\"$PROXY\",\"tool\":\"profile\",\"of\":\"$OF\",$load,\"perf_data\":\"$WORK/perf.data\"}"
     ;;
   *) echo "per_request.sh: unknown tool $TOOL" >&2; exit 64 ;;
 esac
