@@ -140,6 +140,9 @@ defaults
   ${HAPROXY_EXTRA:-}
 frontend bench
   bind 127.0.0.1:$PROXY_PORT
+  # The forwarded fields healthproxy adds (prepare_upstream_request), each only when the client sent none.
+  http-request set-header X-Forwarded-Proto http unless { req.hdr(x-forwarded-proto) -m found }
+  http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found } !{ req.hdr(x-forwarded-host) -m found }
   default_backend app
 backend app
   server up 127.0.0.1:$UP_PORT
@@ -149,6 +152,9 @@ CONF
 nginx_proxy_conf() {
   nginx_head nginx-proxy "${PROXY_THREADS:-1}"
   cat <<CONF
+  # The forwarded fields healthproxy adds (prepare_upstream_request), each only when the client sent none.
+  map \$http_x_forwarded_proto \$fwd_proto { "" \$scheme; default \$http_x_forwarded_proto; }
+  map \$http_x_forwarded_host \$fwd_host { "" \$http_host; default \$http_x_forwarded_host; }
   upstream app {
     server 127.0.0.1:$UP_PORT;
     # As many idle app connections as healthproxy's pool keeps per thread: with 64, at 1,000 client
@@ -164,6 +170,8 @@ nginx_proxy_conf() {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$fwd_proto;
+      proxy_set_header X-Forwarded-Host \$fwd_host;
       # Large enough that a 64 KiB response is buffered in memory, never in a temp file.
       proxy_buffer_size 16k;
       proxy_buffers 8 16k;
