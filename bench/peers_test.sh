@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # bench/peers_test.sh: the peers do healthproxy's work. Every proxy the bench compares sends the app the
 # same forwarded fields as healthproxy does (X-Forwarded-For, -Proto and -Host; headers.cpp,
-# prepare_upstream_request), so that the upstream parses the same request behind each one: two fields
-# more cost the bench's upstream nginx about 7 % more CPU per 1 KiB request, on the core it shares with
-# wrk (bench/results/gaps.md, "Morning of 2026-12-03").
+# prepare_upstream_request), so that the upstream, on the core it shares with wrk, parses the same
+# request behind each one (bench/results/gaps.md, "Morning of 2026-12-03").
 #   For healthproxy, HAProxy and the nginx proxy in front of an upstream that answers each request with
 # its X-Forwarded-* fields (names lowercased, sorted; the proxy's own port shown as PORT): the same
 # fields and values, once for a request without any and once for one that brings its own -Proto and
