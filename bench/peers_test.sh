@@ -5,14 +5,14 @@
 # request behind each one (bench/results/gaps.md, "Morning of 2026-12-03").
 #   For healthproxy, HAProxy and the nginx proxy in front of an upstream that answers each request with
 # its X-Forwarded-* fields (names lowercased, sorted; the proxy's own port shown as PORT): the same
-# fields and values, once for a request without any and once for one that brings its own -Proto and
-# -Host (kept as they came), and -For (appended to).
+# fields and values for a request without any, one that brings all three (-Proto and -Host kept as
+# they came, -For appended to), one that brings only -Proto, and an HTTP/1.0 one without Host (no
+# -Host then).
 # Exits 0 when all pass, 1 otherwise, with a line per check (tests/lib/testlib.sh). PODGUARD_BUILD: the
 # build with healthproxy.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 source "$REPO/tests/lib/testlib.sh"  # check, finish, WORK, HEALTHPROXY
-PIN=no
 # common.sh's cleanup trap and list replace testlib's (the same: deferred commands, newest first).
 source "$BENCH_DIR/lib/common.sh"
 source "$BENCH_DIR/lib/servers.sh"
@@ -47,26 +47,38 @@ defer "stop_pid $!"
 wait_until 5000 is_code 200 "http://127.0.0.1:$UP_PORT/" || { echo "the echo upstream did not start" >&2; exit 1; }
 
 SIZES=()  # proxy_start's check of /1k and /64k bodies: this upstream has none
-# fields [CURL_ARGS...]: what the upstream saw behind the proxy, its port as PORT, the lines joined by "; ".
+# fields [CURL_ARGS...]: what the upstream saw behind the proxy, its port as PORT, the lines joined by "; ";
+# "status N" instead when the answer was not a 200.
 fields() {
-  curl -s -m 5 "$@" "http://127.0.0.1:$PROXY_PORT/" | sed "s/:$PROXY_PORT\b/:PORT/g" | paste -sd';' | sed 's/;/; /g'
+  local out code
+  out=$(curl -s -m 5 -w '\n%{http_code}' "$@" "http://127.0.0.1:$PROXY_PORT/")
+  code=${out##*$'\n'}
+  [[ $code == 200 ]] || { echo "status $code"; return; }
+  sed "s/:$PROXY_PORT\b/:PORT/g" <<<"${out%$'\n'*}" | sed '/^$/d' | paste -sd';' | sed 's/;/; /g'
 }
-declare -A plain brought
+# The cases: what the client sends, and what the app must see (from healthproxy and each peer alike).
+cases=(plain brought proto_only no_host)
+declare -A args want
+args[plain]=""
+want[plain]="x-forwarded-for: 127.0.0.1; x-forwarded-host: 127.0.0.1:PORT; x-forwarded-proto: http"
+args[brought]="-H X-Forwarded-For:192.0.2.7 -H X-Forwarded-Proto:https -H X-Forwarded-Host:todo.example"
+want[brought]="x-forwarded-for: 192.0.2.7, 127.0.0.1; x-forwarded-host: todo.example; x-forwarded-proto: https"
+args[proto_only]="-H X-Forwarded-Proto:https"
+want[proto_only]="x-forwarded-for: 127.0.0.1; x-forwarded-host: 127.0.0.1:PORT; x-forwarded-proto: https"
+args[no_host]="--http1.0 -H Host:"  # HTTP/1.0 without Host (RFC 9112 3.2 requires it of 1.1 only)
+want[no_host]="x-forwarded-for: 127.0.0.1; x-forwarded-proto: http"
+declare -A got
 for path in healthproxy haproxy nginx; do
   proxy_start "$path" || { fail "$path starts"; continue; }
-  plain[$path]=$(fields)
-  brought[$path]=$(fields -H 'X-Forwarded-For: 192.0.2.7' -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-Host: todo.example')
+  for c in "${cases[@]}"; do
+    # shellcheck disable=SC2086  # the case's arguments, split at spaces on purpose
+    got[$path.$c]=$(fields ${args[$c]})
+  done
   proxy_stop
 done
-want_plain="x-forwarded-for: 127.0.0.1; x-forwarded-host: 127.0.0.1:PORT; x-forwarded-proto: http"
-want_brought="x-forwarded-for: 192.0.2.7, 127.0.0.1; x-forwarded-host: todo.example; x-forwarded-proto: https"
-check "healthproxy sends the three forwarded fields (got: ${plain[healthproxy]:-})" \
-  test "${plain[healthproxy]:-}" == "$want_plain"
-check "healthproxy keeps the client's -Proto and -Host and appends to -For (got: ${brought[healthproxy]:-})" \
-  test "${brought[healthproxy]:-}" == "$want_brought"
-for path in haproxy nginx; do
-  check "$path sends what healthproxy sends (got: ${plain[$path]:-})" test "${plain[$path]:-}" == "${plain[healthproxy]:-}"
-  check "$path keeps and appends as healthproxy does (got: ${brought[$path]:-})" \
-    test "${brought[$path]:-}" == "${brought[healthproxy]:-}"
+for path in healthproxy haproxy nginx; do
+  for c in "${cases[@]}"; do
+    check "$path, $c: the app sees ${want[$c]}" test "${got[$path.$c]:-}" == "${want[$c]}"
+  done
 done
 finish

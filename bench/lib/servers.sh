@@ -153,6 +153,8 @@ nginx_proxy_conf() {
   nginx_head nginx-proxy "${PROXY_THREADS:-1}"
   cat <<CONF
   # The forwarded fields healthproxy adds (prepare_upstream_request), each only when the client sent none.
+  # Unlike healthproxy, nginx counts an empty field as none and keeps only the first of repeated lines;
+  # the bench's requests have neither.
   map \$http_x_forwarded_proto \$fwd_proto { "" \$scheme; default \$http_x_forwarded_proto; }
   map \$http_x_forwarded_host \$fwd_host { "" \$http_host; default \$http_x_forwarded_host; }
   upstream app {
