@@ -10,7 +10,7 @@
 #
 #   --of upstream  the tool measures the upstream nginx's worker behind the proxy instead of the proxy:
 #              what a proxy's way of sending costs the app (with the syscalls and profile tools).
-#              The upstream shares the load's core with wrk, so its cost per request is the
+#              The upstream shares the load's core with wrk, so its cost per request bounds the
 #              proxy's throughput too.
 #   --sse STREAMS  the SSE cell's load instead of wrk (run.sh's sse_measure, at a count of your
 #              choosing): bench/sse.py's upstream behind the proxy and its client holding STREAMS
@@ -110,6 +110,7 @@ fi
 if [[ $OF == upstream ]]; then
   WORKER=${SSE_UP_PID:-}
   [[ -n $SSE_STREAMS ]] || WORKER=$(ps -o pid= --ppid "$UP_PID" | tr -d ' ' | head -1)
+  [[ -n $WORKER ]] || { echo "per_request.sh: found no upstream process to measure" >&2; exit 1; }
 fi
 URL="http://127.0.0.1:$PROXY_PORT/$SIZE"
 
@@ -226,8 +227,8 @@ PY
     ;;
   syscalls)
     events=raw_syscalls:sys_enter,context-switches,task-clock
-    for s in epoll_wait epoll_ctl recvfrom recvmsg read readv sendto sendmsg write writev splice connect accept4 close socket \
-      setsockopt; do
+    for s in epoll_wait epoll_ctl recvfrom recvmsg read readv sendto sendmsg write writev splice sendfile64 connect accept4 \
+      close socket setsockopt; do
       events+=",syscalls:sys_enter_$s"
     done
     perf stat -x, -e "$events" -p "$WORKER" -o "$WORK/stat.csv" &
