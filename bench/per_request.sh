@@ -104,12 +104,11 @@ esac
 # Under valgrind, the proxy is the valgrind process (same pid).
 WORKER=$PROXY_PID
 if [[ $PROXY == nginx ]]; then
-  WORKER=$(ps -o pid= --ppid "$PROXY_PID" | tr -d ' ' | head -1)
+  WORKER=$(nginx_worker "$PROXY_PID")
 fi
 # --of upstream: the app behind it instead, nginx's worker (sse.py's one process with --sse).
 if [[ $OF == upstream ]]; then
-  WORKER=${SSE_UP_PID:-}
-  [[ -n $SSE_STREAMS ]] || WORKER=$(ps -o pid= --ppid "$UP_PID" | tr -d ' ' | head -1)
+  if [[ -n $SSE_STREAMS ]]; then WORKER=$SSE_UP_PID; else WORKER=$(nginx_worker "$UP_PID"); fi
   [[ -n $WORKER ]] || { echo "per_request.sh: found no upstream process to measure" >&2; exit 1; }
 fi
 URL="http://127.0.0.1:$PROXY_PORT/$SIZE"

@@ -61,6 +61,8 @@ stop_pid() {
 
 # family PID: the process and its direct children (nginx: master + workers).
 family() { echo "$1"; ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
+# nginx_worker PID: the first child of an nginx master started with nginx_run (its one worker).
+nginx_worker() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' | head -1; }
 
 # stop_family PID: stop_pid on the process, then SIGKILL any child it left behind (nginx workers).
 stop_family() {
